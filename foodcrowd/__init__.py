@@ -1,0 +1,15 @@
+"""foodcrowd: declare a crowdsourced-labeling experiment in Hydra YAML and run it end to end.
+
+The package is layered the way data flows: compose (Hydra, ``conf/``) -> ``validate`` -> ``plan`` (pure)
+-> ``act`` (Toloka or the emulator, the dataset registry, torch) -> ``record`` (run dir, tracker).
+Importing it is cheap: heavy libraries are imported inside the stages that need them.
+"""
+
+__all__ = ["__version__", "CONF_DIR", "SCHEMA_DIR"]
+__version__ = "0.1.0"
+
+from pathlib import Path as _Path
+
+_ROOT = _Path(__file__).resolve().parent.parent
+CONF_DIR = _ROOT / "conf"
+SCHEMA_DIR = _ROOT / "schemas"

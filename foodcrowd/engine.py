@@ -1,0 +1,151 @@
+"""The engine: runs the stages of an experiment in order, each writing under the Hydra run directory.
+
+A stage is skipped when the run is repeated in the same directory and nothing it depends on changed:
+its key is a hash of the config slice it reads and the keys of the stages it follows. Each finished stage
+leaves a stamp ``<run_dir>/.stages/<name>.json`` (key, result, seconds); the result of every stage is
+merged into ``<run_dir>/summary.json`` (schema: ``schemas/summary.schema.json``).
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from omegaconf import DictConfig, OmegaConf
+
+from foodcrowd.record.summary import Summary
+
+__all__ = ["Stage", "StageContext", "RunResult", "STAGES", "run", "run_stages", "stage_key"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of a run: ``fn`` is ``"module:function"`` taking a :class:`StageContext`, returning a dict."""
+
+    name: str
+    fn: str
+    keys: tuple[str, ...]          # dotted config paths whose values make up the stage's key
+    out: str                       # sub-directory of the run dir it writes to
+    actions: tuple[str, ...] = ("run",)
+
+    def load(self) -> Callable[["StageContext"], dict]:
+        module, _, attr = self.fn.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+@dataclass
+class StageContext:
+    """What a stage sees: the config (resolved), its own output dir, and earlier stages' results."""
+
+    cfg: DictConfig
+    plain: dict[str, Any]
+    run_dir: Path
+    out_dir: Path
+    results: dict[str, dict] = field(default_factory=dict)
+    resumed: bool = False          # a previous attempt of this stage left files in out_dir
+
+    def result(self, stage: str) -> dict:
+        if stage not in self.results:
+            raise KeyError(f"stage {stage!r} has not run before this one")
+        return self.results[stage]
+
+
+@dataclass
+class RunResult:
+    summary: dict[str, Any]
+    objective: float
+    run_dir: Path
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("data", "foodcrowd.act.data:data_stage",
+          ("dataset", "questions", "exam", "quality.control_tasks", "seed"), "data", ("run", "plan")),
+    Stage("plan", "foodcrowd.plan.stage:plan_stage",
+          ("questions", "interface", "exam", "quality", "crowd", "dataset.public_base_url", "experiment_name"),
+          "toloka", ("run", "plan")),
+    Stage("crowd", "foodcrowd.act.crowd:crowd_stage", ("crowd",), "toloka"),
+    Stage("aggregate", "foodcrowd.act.aggregate:aggregate_stage", ("aggregation", "questions"), "labels"),
+    Stage("register", "foodcrowd.act.register:register_stage", ("dataset", "aggregation.method"), "datasets"),
+    Stage("train", "foodcrowd.act.train:train_stage", ("model", "trainer", "dataview", "tracking"), "model"),
+    Stage("report", "foodcrowd.record.report:report_stage", (), "report"),
+)
+
+
+def _select(plain: dict, dotted: str) -> Any:
+    node: Any = plain
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def stage_key(stage: Stage, plain: dict, upstream: list[str]) -> str:
+    """Hash of the stage's config slice and the keys of the stages before it."""
+    payload = {"stage": stage.name, "fn": stage.fn, "cfg": {k: _select(plain, k) for k in stage.keys},
+               "upstream": upstream}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _run_dir(cfg: DictConfig) -> Path:
+    from hydra.core.hydra_config import HydraConfig
+
+    try:
+        return Path(HydraConfig.get().runtime.output_dir)
+    except ValueError:  # called outside a Hydra app (tests, notebooks)
+        return Path.cwd()
+
+
+def run_stages(cfg: DictConfig, plain: dict, run_dir: Path, stages: tuple[Stage, ...]) -> Summary:
+    """Run ``stages`` in order in ``run_dir``; skip those whose stamp matches their key."""
+    action = plain.get("action", "run")
+    summary = Summary.start(run_dir, plain)
+    stamps = run_dir / ".stages"
+    stamps.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict] = {}
+    upstream: list[str] = []
+    for stage in stages:
+        if action not in stage.actions:
+            continue
+        key = stage_key(stage, plain, upstream)
+        upstream.append(key)
+        stamp = stamps / f"{stage.name}.json"
+        if stamp.exists():
+            saved = json.loads(stamp.read_text())
+            if saved.get("key") == key:
+                log.info("stage %s: unchanged (key %s), skipped", stage.name, key)
+                results[stage.name] = saved["result"]
+                summary.stage_done(stage.name, saved["result"], saved["seconds"], skipped=True)
+                continue
+        out_dir = run_dir / stage.out
+        resumed = out_dir.exists() and any(out_dir.iterdir())
+        out_dir.mkdir(parents=True, exist_ok=True)
+        ctx = StageContext(cfg=cfg, plain=plain, run_dir=run_dir, out_dir=out_dir, results=results, resumed=resumed)
+        log.info("stage %s: running (key %s)", stage.name, key)
+        t0 = time.perf_counter()
+        result = stage.load()(ctx) or {}
+        seconds = time.perf_counter() - t0
+        results[stage.name] = result
+        tmp = stamp.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"key": key, "result": result, "seconds": seconds}, default=str, indent=1))
+        tmp.replace(stamp)  # atomic: a killed run never leaves a stamp for unfinished work
+        summary.stage_done(stage.name, result, seconds, skipped=False)
+    summary.finish("planned" if action == "plan" else "ok")
+    return summary
+
+
+def run(cfg: DictConfig, stages: tuple[Stage, ...] = STAGES) -> RunResult:
+    """Run an experiment from a validated config; return its summary and sweep objective."""
+    from foodcrowd.validate import to_plain
+
+    plain = to_plain(cfg)
+    run_dir = _run_dir(cfg)
+    summary = run_stages(cfg, plain, run_dir, stages)
+    return RunResult(summary=summary.data, objective=summary.objective(plain), run_dir=run_dir)
