@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+import numpy as np
+
 __all__ = ["LabelType"]
 
 
@@ -50,11 +52,34 @@ class LabelType:
             raise ValueError(f"{value!r} is not one of {self.classes(spec)}")
         return label
 
-    def simulate(self, rng, spec: dict, truth: Any, accuracy: float) -> str:
-        """A simulated answer: the truth with probability ``accuracy``, else a uniformly wrong class."""
+    def simulate(self, rng, spec: dict, item: dict, worker: dict) -> Any:
+        """One simulated answer (the emulator's population calls this).
+
+        ``item``: ``truth`` (this question's true class or None), ``difficulty`` in [0, 1], ``ambiguous``
+        (an edge case), ``appeal`` in [0, 1] (subjective questions). ``worker``: ``accuracy``,
+        ``edge_accuracy``, optional ``confusion`` ({true class: {answer: p}}), ``bias`` and ``noise``
+        (subjective questions), ``random`` (True for a worker who clicks at random).
+        ``rng`` is a ``numpy.random.Generator``.
+        """
         classes = self.classes(spec)
-        if truth is None or rng.random() < accuracy:
-            return str(truth) if truth is not None else classes[int(rng.integers(len(classes)))]
+        if worker.get("random"):
+            return classes[int(rng.integers(len(classes)))]
+        if not spec.get("objective", True):
+            appeal = item.get("appeal")
+            p_first = 0.5 if appeal is None or appeal != appeal else float(appeal)
+            z = np.log(p_first / (1 - p_first) + 1e-9) + worker.get("bias", 0.0) + rng.normal(0, worker.get("noise", 0.0) + 1e-12)
+            return classes[0] if rng.random() < 1 / (1 + np.exp(-z)) else classes[1 % len(classes)]
+        truth = item.get("truth")
+        if truth is None:
+            return classes[int(rng.integers(len(classes)))]
+        confusion = (worker.get("confusion") or {}).get(str(truth))
+        if confusion and not item.get("ambiguous"):
+            labels, probs = zip(*confusion.items())
+            return str(labels[int(rng.choice(len(labels), p=np.asarray(probs) / np.sum(probs)))])
+        acc = worker.get("edge_accuracy", 0.5) if item.get("ambiguous") else worker.get("accuracy", 0.9)
+        acc = acc * (1 - 0.5 * float(item.get("difficulty") or 0.0)) + (1 / len(classes)) * 0.5 * float(item.get("difficulty") or 0.0)
+        if rng.random() < acc:
+            return str(truth)
         wrong = [c for c in classes if c != str(truth)]
         return wrong[int(rng.integers(len(wrong)))]
 
