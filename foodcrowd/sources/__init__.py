@@ -1,0 +1,1 @@
+"""Dataset sources: where the items to label come from (see docs/CONTRACTS.md)."""
