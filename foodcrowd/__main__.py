@@ -1,7 +1,8 @@
 """The one entry point: ``python -m foodcrowd +experiment=food`` (a Hydra app; ``-m`` sweeps).
 
 ``main`` validates the composed config, calls the importable :func:`foodcrowd.engine.run`, and returns
-the objective a sweeper maximises. A bad config exits with code 2 and one screen listing every problem.
+the objective a sweeper maximises. A bad config (a wrong value, an unknown key or option, an override
+Hydra cannot parse) exits with code 2 and one screen naming every problem; never a traceback.
 """
 from __future__ import annotations
 
@@ -12,24 +13,57 @@ from omegaconf import DictConfig
 
 __all__ = ["main", "entry"]
 
+_entered = False  # set once Hydra has composed the config and called main
+
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> float:
+    global _entered
+    _entered = True
     from foodcrowd.engine import run
+    from foodcrowd.errors import UserError, render_user_error
     from foodcrowd.validate import ConfigError, validate
 
     try:
         validate(cfg)
+        return run(cfg).objective
     except ConfigError as err:
         print(err.render(), file=sys.stderr)
         sys.exit(2)
-    return run(cfg).objective
+    except UserError as err:
+        print(render_user_error(err), file=sys.stderr)
+        sys.exit(err.exit_code)
 
 
 def entry() -> None:
-    """Console-script entry (``foodcrowd +experiment=food``)."""
-    main()
+    """Run the app; a config Hydra cannot compose exits with 2 (Hydra has already named the key)."""
+    try:
+        main()
+    except SystemExit as stop:
+        if stop.code == 1 and not _entered:
+            for arg, why in _unparsable(sys.argv[1:]):
+                print(f"foodcrowd: {arg.split('=', 1)[0].lstrip('+~')}: the override {arg!r} cannot be parsed ({why})",
+                      file=sys.stderr)
+            print("foodcrowd: the config could not be composed (see the line above: it names the key or "
+                  "option); fix the override or conf/ and run again.", file=sys.stderr)
+            sys.exit(2)
+        raise
+
+
+def _unparsable(args: list[str]) -> list[tuple[str, str]]:
+    """Overrides Hydra's grammar rejects, with the reason (to name the key Hydra's message leaves out)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser, bad = OverridesParser.create(), []
+    for arg in args:
+        if arg.startswith("-") or "=" not in arg:
+            continue
+        try:
+            parser.parse_override(arg)
+        except Exception as err:  # OverrideParseException and friends
+            bad.append((arg, str(err).splitlines()[0]))
+    return bad
 
 
 if __name__ == "__main__":
-    main()
+    entry()
