@@ -27,18 +27,20 @@ import re
 from pathlib import Path
 from typing import Any
 
+from foodcrowd.errors import UserError
+
 __all__ = ["SourceError", "ITEM_COLUMNS", "get_source", "load_items", "normalise_items", "available_sources"]
 
 ITEM_COLUMNS = ("item_id", "path", "url", "relpath")   # then truth_<question>..., difficulty, ambiguous, appeal
 _NOT_SOURCES = {"crowd_files"}
 
 
-class SourceError(ValueError):
-    """A dataset source cannot produce items; ``key`` is the config key to fix, ``fix`` what to do."""
+class SourceError(UserError):
+    """A dataset source cannot produce items; ``key`` is the config key (or file) to fix, ``fix`` what to do."""
 
     def __init__(self, key: str, what: str, fix: str = "") -> None:
-        self.key, self.what, self.fix = key, what, fix
-        super().__init__(f"{key}: {what}" + (f" ({fix})" if fix else ""))
+        super().__init__(what, key, fix)
+        self.key, self.what = key, what
 
 
 def available_sources() -> list[str]:
