@@ -9,8 +9,11 @@ A label type tells the engine, for one question spec (a ``questions.<name>`` map
   * ``widget``: the Template Builder component that asks the question;
   * ``normalise``: how a raw answer becomes a label (or ValueError when it cannot);
   * ``aggregators``: which ``aggregation=`` methods can aggregate it;
+  * ``aggregate``: answers ``task, worker, label`` -> one label, confidence and answer count per task
+    plus a skill per worker (default: the crowd-kit method as is; a multi-label type splits per tag);
   * ``simulate``: how a simulated worker answers it (the emulator's population);
-  * ``score``: how aggregated labels are scored against ground truth.
+  * ``score``: how an aggregated label is scored against ground truth (``scores``: vectorised).
+  * ``confusable``: True when a per-class confusion matrix makes sense for the report.
 """
 from __future__ import annotations
 
@@ -83,6 +86,31 @@ class LabelType:
         wrong = [c for c in classes if c != str(truth)]
         return wrong[int(rng.integers(len(wrong)))]
 
+    #: single-choice types get a truth x label confusion matrix in the label report
+    confusable: bool = True
+
+    def aggregate(self, answers, method: str, params: dict | None):
+        """Aggregate one question's ``answers`` (``task, worker, label``) with crowd-kit's ``method``.
+
+        Returns a :class:`foodcrowd.act.aggregation_methods.Aggregated`: ``labels_`` (index task; label,
+        confidence, n_answers), ``skills_`` (index worker) and ``agreement_`` (consistency, uncertainty).
+        """
+        from foodcrowd.act.aggregation_methods import fit_method
+
+        return fit_method(method, params, answers)
+
     def score(self, truth: Any, label: Any) -> float:
         """1.0 when the aggregated label equals the truth, else 0.0."""
         return float(str(truth) == str(label))
+
+    def scores(self, truth, labels):
+        """:meth:`score` over two aligned pandas Series (override for speed); NaN where truth is missing."""
+        import pandas as pd
+
+        known = truth.notna()
+        out = pd.Series(float("nan"), index=truth.index)
+        if type(self).score is LabelType.score:  # plain equality: vectorised
+            out[known] = (truth[known].astype(str) == labels[known].astype(str)).astype(float)
+        else:
+            out[known] = [self.score(t, lab) for t, lab in zip(truth[known], labels[known])]
+        return out

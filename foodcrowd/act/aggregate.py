@@ -1,0 +1,115 @@
+"""The aggregate stage: overlapping answers -> one label per item and question, with how sure it is.
+
+Reads ``toloka/answers.parquet`` (rows ``kind == "task"`` are aggregated, rows ``kind == "control"``
+measure the crowd against control tasks), picks each question's method (``aggregation.method``,
+overridden by ``aggregation.per_question.<q>``), lets the question's label type call crowd-kit, and
+writes ``labels/labels.parquet`` (item_id, question, label, confidence, n_answers, method),
+``labels/skills.parquet`` (worker, question, skill, method) and the label-quality report
+``labels/labels.html``. The numbers land in ``summary.json`` under ``labels``.
+
+Used by: python -m foodcrowd +experiment=food aggregation=ds
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+__all__ = ["AggregateStageError", "aggregate_stage", "aggregate_answers", "method_for"]
+
+log = logging.getLogger(__name__)
+
+LABEL_COLUMNS = ["item_id", "question", "label", "confidence", "n_answers", "method"]
+
+
+class AggregateStageError(RuntimeError):
+    """The stage cannot run; the message names the file or config key and what to do."""
+
+
+def method_for(aggregation: dict, question: str) -> tuple[str, dict]:
+    """(method, params) for ``question``: the per-question override, else the global method."""
+    override = (aggregation.get("per_question") or {}).get(question) or {}
+    if "method" in override:
+        return override["method"], dict(override.get("params") or {})
+    return aggregation["method"], dict(aggregation.get("params") or {})
+
+
+def _read_answers(path: Path):
+    import pandas as pd
+
+    if not path.exists():
+        raise AggregateStageError(f"{path}: no answers to aggregate (the crowd stage writes this file; run it first)")
+    answers = pd.read_parquet(path, columns=["task", "worker", "question", "label", "kind"])
+    return answers[answers["label"].notna()]
+
+
+def aggregate_answers(answers, questions: dict, aggregation: dict):
+    """Aggregate every question of ``answers`` (kind == task rows). Returns (labels, skills, per-question info)."""
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from foodcrowd.label_types import get_label_type
+
+    labels, skills, info = [], [], {}
+    by_question = {q: part for q, part in answers.groupby("question", sort=False, observed=True)}
+    for name in tqdm(list(questions), desc="aggregating", unit="question", disable=len(questions) < 2):
+        spec = questions[name]
+        method, params = method_for(aggregation, name)
+        part = by_question.get(name)
+        part = part[["task", "worker", "label"]] if part is not None else pd.DataFrame(columns=["task", "worker", "label"])
+        log.info("aggregating %s: %s on %d answers", name, method, len(part))
+        result = get_label_type(spec["type"]).aggregate(part, method, params)
+        frame = result.labels_.reset_index().rename(columns={"task": "item_id"})
+        frame.insert(1, "question", name)
+        frame["method"] = method
+        labels.append(frame[LABEL_COLUMNS])
+        skills.append(pd.DataFrame({"worker": result.skills_.index.astype(str), "question": name,
+                                    "skill": result.skills_.to_numpy(dtype=float), "method": method}))
+        info[name] = {"method": method, "answers": len(part), **result.agreement_}
+    return (pd.concat(labels, ignore_index=True) if labels else pd.DataFrame(columns=LABEL_COLUMNS),
+            pd.concat(skills, ignore_index=True) if skills else pd.DataFrame(columns=["worker", "question", "skill", "method"]),
+            info)
+
+
+def _write_parquet(frame, path: Path) -> None:
+    tmp = path.with_suffix(".parquet.tmp")
+    frame.to_parquet(tmp, index=False)
+    tmp.replace(path)  # a killed run never leaves half a table
+
+
+def _crowd_cost(ctx) -> float | None:
+    try:
+        cost = (ctx.result("crowd").get("summary") or {}).get("cost_usd")
+    except KeyError:
+        return None
+    return float(cost) if isinstance(cost, (int, float)) else None
+
+
+def aggregate_stage(ctx) -> dict[str, Any]:
+    """Stage ``aggregate``: see the module docstring."""
+    import pandas as pd
+
+    from foodcrowd.act.aggregation_quality import label_quality
+    from foodcrowd.record.labels_report import write_labels_report
+
+    plain = ctx.plain
+    questions, aggregation = plain["questions"], plain["aggregation"]
+    answers = _read_answers(ctx.run_dir / "toloka" / "answers.parquet")
+    is_task = answers["kind"] == "task"
+    labels, skills, info = aggregate_answers(answers[is_task], questions, aggregation)
+    _write_parquet(labels, ctx.out_dir / "labels.parquet")
+    _write_parquet(skills, ctx.out_dir / "skills.parquet")
+
+    data_dir = ctx.run_dir / "data"
+    items = pd.read_parquet(data_dir / "items.parquet") if (data_dir / "items.parquet").exists() else None
+    control = pd.read_parquet(data_dir / "control.parquet") if (data_dir / "control.parquet").exists() else None
+    exam_path = ctx.run_dir / "toloka" / "exam_answers.parquet"
+    exam = pd.read_parquet(exam_path) if exam_path.exists() else None
+    quality = label_quality(labels, answers[~is_task], questions, info, items=items, control=control, exam=exam,
+                            cost_usd=_crowd_cost(ctx), threshold=float(aggregation.get("confidence_threshold", 0.7)))
+    report = write_labels_report(ctx.out_dir / "labels.html", quality, plain.get("experiment_name", ""))
+    summary = {key: quality[key] for key in ("method", "accuracy", "control_accuracy", "uncertain_share", "consistency",
+                                             "uncertainty", "cost_per_correct_label", "confusion", "unlabelled", "exam_per_task")}
+    return {"summary": {"labels": summary},
+            "labels": str(ctx.out_dir / "labels.parquet"), "skills": str(ctx.out_dir / "skills.parquet"),
+            "report": str(report), "n_labels": int(len(labels))}
