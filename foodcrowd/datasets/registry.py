@@ -15,9 +15,9 @@ import logging
 import os
 import re
 import shutil
-import time
 import uuid
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
@@ -107,7 +107,8 @@ class Registry:
                 return self._existing(record["id"])
             same = [v for v in self.versions() if v.project == record["project"] and v.name == record["name"]]
             number = 1 + max((int(v.version) for v in same if v.version.isdigit()), default=0)
-            record.update(version=str(number), created_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+            created = datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+            record.update(version=str(number), created_at=created)
             (staging / "version.json").write_text(json.dumps(record, indent=1, sort_keys=True))
             _before_commit(staging)
             os.rename(staging, final)
