@@ -28,6 +28,9 @@ _READ_ONLY = frozenset({"id", "created", "status", "owner", "last_close_reason",
                         "remaining_overlap", "origin_task_id", "will_expire"})
 
 
+_EMPTY = (0, False, "", [], {})
+
+
 def _cls(kind: str):
     import importlib
 
@@ -110,7 +113,8 @@ def digest(normalised: dict) -> str:
 def differences(desired: Any, deployed: Any, path: str = "") -> Iterator[tuple[str, Any, Any]]:
     """``(path, desired, deployed)`` wherever ``deployed`` disagrees with ``desired``.
 
-    Keys present only in ``deployed`` are platform defaults and are ignored; lists must match item by item.
+    Keys present only in ``deployed`` are platform defaults and are ignored, and so is a desired empty
+    value (0, false, "", [], {}) the platform left out; lists must match item by item.
     """
     if isinstance(desired, dict) and isinstance(deployed, dict):
         for key, value in desired.items():
@@ -118,5 +122,5 @@ def differences(desired: Any, deployed: Any, path: str = "") -> Iterator[tuple[s
     elif isinstance(desired, list) and isinstance(deployed, list) and len(desired) == len(deployed):
         for i, (a, b) in enumerate(zip(desired, deployed)):
             yield from differences(a, b, f"{path}[{i}]")
-    elif desired != deployed:
+    elif desired != deployed and not (deployed is None and desired in _EMPTY):
         yield path, desired, deployed

@@ -167,3 +167,21 @@ def test_bad_data_is_a_clear_plan_error(tmp_path):
     with pytest.raises(ConfigError) as err:
         plan_stage(ctx)
     assert "data/exam.parquet" in err.value.render() and "exam.size is 10" in err.value.render()
+
+
+def test_normalised_json_sees_through_toloka_kit_rewrites_but_not_a_changed_reward(tmp_path):
+    from decimal import Decimal
+
+    from foodcrowd.plan.normalise import differences
+
+    plan, _ = _plan(tmp_path)
+    pool = plan.objects["pool:main"][1]
+    deployed = wire("pool", pool)
+    deployed.update(id="7", status="OPEN", created="2024-01-01T00:00:00", type="REGULAR",
+                    reward_per_assignment=Decimal("0.0150"))
+    deployed["filter"] = deployed["filter"]["and"][0]["or"][0]  # the same single condition, unwrapped
+    deployed["defaults"].pop("default_overlap_for_new_task_suites")  # a zero the server left out
+    assert list(differences(normalise("pool", pool), normalise("pool", deployed))) == []
+    deployed["reward_per_assignment"] = Decimal("0.02")
+    assert list(differences(normalise("pool", pool), normalise("pool", deployed))) == [
+        ("reward_per_assignment", 0.015, 0.02)]

@@ -1,0 +1,133 @@
+"""The crowd stage: apply the plan on Toloka (or the local emulator) and collect the work.
+
+Steps, each recorded in ``toloka/state.json`` before the next begins: objects (reused, created, or
+refused on drift) -> tasks (batches with fixed operation ids) -> open -> wait -> download. A re-run in the
+same run dir resumes at the first unfinished step; tables already downloaded are read, not fetched again.
+
+``crowd.backend=emulator`` starts :func:`foodcrowd.emulator.start` (unless ``crowd.url`` points at one
+already running); ``toloka_sandbox``/``toloka`` read the token from the variable named by
+``crowd.token_env``. The token is never logged or saved.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+
+from foodcrowd.validate.errors import ConfigError, Problem
+
+__all__ = ["TABLES", "crowd_stage", "client_for", "summarise"]
+
+log = logging.getLogger(__name__)
+TABLES = ("answers", "exam_answers", "assignments", "bans", "skills")
+
+
+@contextlib.contextmanager
+def client_for(plain: dict, run_dir: Path, items):
+    """A toloka-kit client for ``crowd.backend`` (starting the emulator when needed), closed afterwards."""
+    from toloka.client import TolokaClient
+
+    crowd = plain["crowd"]
+    opts = {"retries": int(crowd.get("retries", 3)), "timeout": float(crowd.get("timeout_seconds", 30))}
+    if crowd["backend"] != "emulator":
+        token = os.environ.get(crowd["token_env"])
+        if not token:
+            raise ConfigError([Problem("crowd.token_env", f"environment variable {crowd['token_env']} is not set",
+                                       f"export {crowd['token_env']}=<your Toloka OAuth token>")])
+        yield TolokaClient(token, "SANDBOX" if crowd["backend"] == "toloka_sandbox" else "PRODUCTION", **opts)
+        return
+    if crowd.get("url"):
+        yield TolokaClient("emulator", url=crowd["url"], **opts)
+        return
+    from foodcrowd.emulator import start
+
+    state_dir = Path(crowd.get("state_dir") or run_dir / "emulator")
+    handle = start(crowd=crowd, questions=plain["questions"], world=items, state_dir=state_dir)
+    try:
+        yield TolokaClient("emulator", url=handle.url, **opts)
+    finally:
+        handle.stop()
+
+
+def summarise(tables: dict, plain: dict, n_items: int) -> dict:
+    """The crowd stage's fragment of ``summary.json``."""
+    crowd, exam_cfg = plain["crowd"], plain["exam"]
+    answers, assignments, exam = tables["answers"], tables["assignments"], tables["exam_answers"]
+    reward = float(crowd["reward_per_page"])
+    paid = assignments[assignments["status"].isin(["SUBMITTED", "ACCEPTED"])]
+    fees = paid["reward"].map(lambda r: r + max(r * float(crowd["platform_fee"]), float(crowd.get("min_fee_per_page", 0))) if r > 0 else 0.0)
+    main = assignments[assignments["container"] == "pool:main"]
+    duration = float(main["submitted_at"].max()) if len(main) and main["submitted_at"].notna().any() else 0.0
+    per_worker = exam.groupby("worker")["correct"].agg(["sum", "count"]) if len(exam) else None
+    takers = 0 if per_worker is None else len(per_worker)
+    need = float(exam_cfg.get("pass_mark", 100)) / 100 * int(exam_cfg.get("size", 0) or 0)
+    passed = 0 if per_worker is None else int((per_worker["sum"] >= need - 1e-9).sum())
+    per_task = [] if not len(exam) else [
+        {"item_id": item, "correct_share": round(float(g["correct"].mean()), 4), "edge_case": bool(g["edge_case"].any())}
+        for item, g in exam.groupby("task")]
+    return {
+        "items": n_items, "answers": int(len(answers)), "cost_usd": round(float(fees.sum()), 4),
+        "duration_seconds": round(duration, 1), "duration_kind": "simulated" if crowd["backend"] == "emulator" else "real",
+        "annotators": int(answers["worker"].nunique()), "banned": int(tables["bans"]["worker"].nunique()),
+        "exam": {"takers": takers, "passed": passed, "pass_rate": round(passed / takers, 4) if takers else None,
+                 "per_task": per_task},
+        "pages": int(len(main)), "reward_per_page": reward,
+    }
+
+
+def _read_tables(out_dir: Path) -> dict:
+    import pandas as pd
+
+    return {name: pd.read_parquet(out_dir / f"{name}.parquet") for name in TABLES}
+
+
+def crowd_stage(ctx) -> dict:
+    from foodcrowd.act.toloka_apply import ensure_objects
+    from foodcrowd.act.toloka_collect import download, wait_for_pool
+    from foodcrowd.act.toloka_state import CrowdState, run_key_for
+    from foodcrowd.act.toloka_upload import open_containers, upload_tasks
+    from foodcrowd.plan.stage import load_data, plan_for
+
+    plain, out = ctx.plain, ctx.out_dir
+    crowd = plain["crowd"]
+    plan = plan_for(plain, ctx.run_dir)
+    data = load_data(ctx.run_dir)
+    state = CrowdState.load(out / "state.json", run_key_for(ctx.run_dir, plain.get("experiment_name", "")), crowd["backend"])
+    if state.downloaded.get("all") and all((out / f"{t}.parquet").exists() for t in TABLES):
+        # the answers are here already: re-check the objects still match the plan, fetch nothing
+        with client_for(plain, ctx.run_dir, data["items"]) as client:
+            ids = ensure_objects(client, plan, state)
+        tables = _read_tables(out)
+    else:
+        with client_for(plain, ctx.run_dir, data["items"]) as client:
+            ids = ensure_objects(client, plan, state)
+            upload_tasks(client, plan, ids, state, int(crowd.get("upload_batch_size", 5000)))
+            if not state.completed.get("pool:main"):
+                open_containers(client, plan, ids, state)
+                wait_for_pool(client, ids["pool:main"], float(crowd.get("poll_interval_seconds", 0.5)),
+                              float(crowd.get("max_wait_seconds", 3600)))
+                state.completed["pool:main"] = True
+                state.save()
+            _close_exam(client, plan, ids)
+            tables = download(client, plan, ids, plain, data["exam"])
+        for name, df in tables.items():
+            tmp = out / f"{name}.parquet.tmp"
+            df.to_parquet(tmp, index=False)
+            tmp.replace(out / f"{name}.parquet")
+        state.downloaded["all"] = True
+        state.save()
+    summary = summarise(tables, plain, len(data["items"]))
+    log.info("crowd: %s answers from %s annotators, $%.2f", summary["answers"], summary["annotators"], summary["cost_usd"])
+    return {"ids": ids, "state": str(out / "state.json"), "summary": summary}
+
+
+def _close_exam(client, plan, ids: dict) -> None:
+    """The exam stays open while the main pool runs; close it when the work is done."""
+    for key in plan.tasks:
+        if key == "pool:main":
+            continue
+        kind = key.partition(":")[0]
+        obj = client.get_training(ids[key]) if kind == "training" else client.get_pool(ids[key])
+        if str(getattr(obj.status, "value", obj.status)) == "OPEN":
+            (client.close_training if kind == "training" else client.close_pool)(ids[key])
