@@ -15,6 +15,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 __all__ = ["AggregateStageError", "aggregate_stage", "aggregate_answers", "method_for"]
 
 log = logging.getLogger(__name__)
@@ -34,39 +36,36 @@ def method_for(aggregation: dict, question: str) -> tuple[str, dict]:
     return aggregation["method"], dict(aggregation.get("params") or {})
 
 
-def _read_answers(path: Path):
-    import pandas as pd
+def aggregate_answers(by_question: dict, questions: dict, aggregation: dict):
+    """Aggregate each question's answers (``{question: task, worker, label}``).
 
-    if not path.exists():
-        raise AggregateStageError(f"{path}: no answers to aggregate (the crowd stage writes this file; run it first)")
-    answers = pd.read_parquet(path, columns=["task", "worker", "question", "label", "kind"])
-    return answers[answers["label"].notna()]
-
-
-def aggregate_answers(answers, questions: dict, aggregation: dict):
-    """Aggregate every question of ``answers`` (kind == task rows). Returns (labels, skills, per-question info)."""
+    Returns ({question: labels frame}, skills frame, {question: method, answers, agreement}).
+    """
     import pandas as pd
     from tqdm.auto import tqdm
 
     from foodcrowd.label_types import get_label_type
 
-    labels, skills, info = [], [], {}
-    by_question = {q: part for q, part in answers.groupby("question", sort=False, observed=True)}
+    labels, skills, info = {}, [], {}
     for name in tqdm(list(questions), desc="aggregating", unit="question", disable=len(questions) < 2):
         spec = questions[name]
         method, params = method_for(aggregation, name)
         part = by_question.get(name)
-        part = part[["task", "worker", "label"]] if part is not None else pd.DataFrame(columns=["task", "worker", "label"])
+        if part is None:
+            part = pd.DataFrame({c: pd.Series(dtype=object) for c in ("task", "worker", "label")})
         log.info("aggregating %s: %s on %d answers", name, method, len(part))
         result = get_label_type(spec["type"]).aggregate(part, method, params)
-        frame = result.labels_.reset_index().rename(columns={"task": "item_id"})
-        frame.insert(1, "question", name)
-        frame["method"] = method
-        labels.append(frame[LABEL_COLUMNS])
+        frame = result.labels_
+        labels[name] = (pd.DataFrame({"item_id": frame.index.to_numpy(dtype=object),
+                                    "question": np.full(len(frame), name, dtype=object),
+                                    "label": frame["label"].to_numpy(dtype=object),
+                                    "confidence": frame["confidence"].to_numpy(dtype=float),
+                                    "n_answers": frame["n_answers"].to_numpy(dtype=np.int64),
+                                    "method": np.full(len(frame), method, dtype=object)}))
         skills.append(pd.DataFrame({"worker": result.skills_.index.astype(str), "question": name,
                                     "skill": result.skills_.to_numpy(dtype=float), "method": method}))
         info[name] = {"method": method, "answers": len(part), **result.agreement_}
-    return (pd.concat(labels, ignore_index=True) if labels else pd.DataFrame(columns=LABEL_COLUMNS),
+    return (labels,
             pd.concat(skills, ignore_index=True) if skills else pd.DataFrame(columns=["worker", "question", "skill", "method"]),
             info)
 
@@ -89,14 +88,18 @@ def aggregate_stage(ctx) -> dict[str, Any]:
     """Stage ``aggregate``: see the module docstring."""
     import pandas as pd
 
+    from foodcrowd.act.aggregation_io import read_answers_by_question
     from foodcrowd.act.aggregation_quality import label_quality
     from foodcrowd.record.labels_report import write_labels_report
 
     plain = ctx.plain
     questions, aggregation = plain["questions"], plain["aggregation"]
-    answers = _read_answers(ctx.run_dir / "toloka" / "answers.parquet")
-    is_task = answers["kind"] == "task"
-    labels, skills, info = aggregate_answers(answers[is_task], questions, aggregation)
+    path = ctx.run_dir / "toloka" / "answers.parquet"
+    if not path.exists():
+        raise AggregateStageError(f"{path}: no answers to aggregate (the crowd stage writes this file; run it first)")
+    by_question, control_answers = read_answers_by_question(path)
+    per_question, skills, info = aggregate_answers(by_question, questions, aggregation)
+    labels = pd.concat(per_question.values(), ignore_index=True) if per_question else pd.DataFrame(columns=LABEL_COLUMNS)
     _write_parquet(labels, ctx.out_dir / "labels.parquet")
     _write_parquet(skills, ctx.out_dir / "skills.parquet")
 
@@ -105,7 +108,7 @@ def aggregate_stage(ctx) -> dict[str, Any]:
     control = pd.read_parquet(data_dir / "control.parquet") if (data_dir / "control.parquet").exists() else None
     exam_path = ctx.run_dir / "toloka" / "exam_answers.parquet"
     exam = pd.read_parquet(exam_path) if exam_path.exists() else None
-    quality = label_quality(labels, answers[~is_task], questions, info, items=items, control=control, exam=exam,
+    quality = label_quality(per_question, control_answers, questions, info, items=items, control=control, exam=exam,
                             cost_usd=_crowd_cost(ctx), threshold=float(aggregation.get("confidence_threshold", 0.7)))
     report = write_labels_report(ctx.out_dir / "labels.html", quality, plain.get("experiment_name", ""))
     summary = {key: quality[key] for key in ("method", "accuracy", "control_accuracy", "uncertain_share", "consistency",

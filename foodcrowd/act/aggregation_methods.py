@@ -7,9 +7,10 @@ one-coin DS, GLAD, MACE) and the plain vote share of the chosen label otherwise 
 MMSR). Skills are each method's own worker estimate; KOS has none, so its skill is the worker's
 agreement with the aggregate.
 
-Speed: ids and labels are passed to crowd-kit as integer codes. Codes follow the sorted order of the
-strings, so crowd-kit breaks ties exactly as it would on the strings (its probability columns are
-sorted), and its group-bys run on integers instead of Python strings.
+Speed: ids and labels are passed to crowd-kit as integer codes, so its group-bys run on integers
+instead of Python strings. Codes follow the sorted order of the strings, so crowd-kit gives exactly
+its results on the strings (ties go to the first sorted label; MACE aligns sorted group-bys with
+factorised names, so even worker order matters).
 """
 from __future__ import annotations
 
@@ -61,12 +62,24 @@ def crowdkit_model(method: str, params: dict | None = None):
 
 
 def _encode(answers: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
-    """Integer codes (in sorted order of the strings) for task, worker and label."""
+    """Integer codes for task, worker and label, in the sorted order of the strings.
+
+    Categorical columns with sorted categories (as :mod:`foodcrowd.act.aggregation_io` reads them) give
+    their codes for free; anything else is factorised.
+    """
     cols, uniques = {}, []
     for col in ("task", "worker", "label"):
-        codes, values = pd.factorize(answers[col], sort=True)
-        cols[col] = codes
-        uniques.append(np.asarray(values, dtype=object))
+        values = answers[col]
+        if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.is_monotonic_increasing:
+            codes = values.cat.codes.to_numpy()
+            used = np.bincount(codes, minlength=len(values.cat.categories)) > 0
+            if not used.all():
+                values = values.cat.remove_unused_categories()
+                codes = values.cat.codes.to_numpy()
+            cols[col], cats = codes.astype(np.int64), values.cat.categories
+        else:
+            cols[col], cats = pd.factorize(values.astype(str), sort=True)
+        uniques.append(np.asarray(cats, dtype=object))
     return pd.DataFrame(cols), *uniques
 
 

@@ -17,7 +17,30 @@ def _round(x: float | None, nd: int = 6) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), nd)
 
 
-def _accuracy(labels, items, questions: dict) -> tuple[dict, dict, int]:
+def _truth_for(mine, items, positions, name: str):
+    """The truth of ``mine``'s items aligned by position (None where unknown), or None without truth."""
+    import numpy as np
+
+    column = f"truth_{name}"
+    if items is None or column not in items.columns:
+        return None
+    truth = items[column].to_numpy(dtype=object)
+    return np.where(positions >= 0, truth[np.maximum(positions, 0)], None)
+
+
+def _confusion(truth, label, classes: list[str]) -> dict:
+    import numpy as np
+    import pandas as pd
+
+    seen = sorted((set(pd.unique(truth)) | set(pd.unique(label))) - set(classes))
+    order = classes + [c for c in seen if c not in classes]
+    index = pd.Index(order)
+    t, lab = index.get_indexer(truth), index.get_indexer(label)
+    matrix = np.bincount(t * len(order) + lab, minlength=len(order) ** 2).reshape(len(order), len(order))
+    return {"classes": order, "matrix": matrix.astype(int).tolist()}
+
+
+def _accuracy(per_question: dict, items, positions: dict, questions: dict) -> tuple[dict, dict, int]:
     """Per-question accuracy against truth, confusion matrices, and the number of correct labels."""
     import pandas as pd
 
@@ -25,29 +48,23 @@ def _accuracy(labels, items, questions: dict) -> tuple[dict, dict, int]:
 
     accuracy, confusion, correct = {}, {}, 0
     for name, spec in questions.items():
-        column = f"truth_{name}"
-        if items is None or column not in items.columns:
+        mine = per_question[name]
+        truth = _truth_for(mine, items, positions.get(name), name)
+        known = pd.notna(truth) if truth is not None else None
+        if known is None or not known.any():
             accuracy[name] = None
             continue
-        truth = items.set_index(items["item_id"].astype(str))[column]
-        truth = truth[truth.notna()].astype(str)
-        mine = labels[labels["question"] == name].set_index("item_id")["label"]
-        both = truth.index.intersection(mine.index)
-        if not len(both):
-            accuracy[name] = None
-            continue
+        t = pd.Series(truth[known]).astype(str)
+        lab = pd.Series(mine["label"].to_numpy(dtype=object)[known]).astype(str)
         label_type = get_label_type(spec["type"])
-        scores = label_type.scores(truth.loc[both], mine.loc[both])
+        scores = label_type.scores(t, lab)
         accuracy[name] = _round(scores.mean())
         correct += int((scores == 1.0).sum())
         if label_type.confusable:
-            classes = [str(c) for c in spec.get("classes") or []]
-            seen = sorted((set(truth.loc[both]) | set(mine.loc[both])) - set(classes))
-            order = classes + [c for c in seen if c not in classes]
-            table = pd.crosstab(truth.loc[both], mine.loc[both]).reindex(index=order, columns=order, fill_value=0)
-            confusion[name] = {"classes": order, "matrix": table.to_numpy().astype(int).tolist()}
-    known = [v for v in accuracy.values() if v is not None]
-    accuracy["mean"] = _round(sum(known) / len(known)) if known else None
+            confusion[name] = _confusion(t.to_numpy(dtype=object), lab.to_numpy(dtype=object),
+                                         [str(c) for c in spec.get("classes") or []])
+    known_acc = [v for v in accuracy.values() if v is not None]
+    accuracy["mean"] = _round(sum(known_acc) / len(known_acc)) if known_acc else None
     return accuracy, confusion, correct
 
 
@@ -73,16 +90,23 @@ def _exam_per_task(exam) -> list[dict]:
              "edge_case": bool(getattr(row, "edge_case", False))} for task, row in per.iterrows()]
 
 
-def label_quality(labels, control_answers, questions: dict, info: dict, *, items=None, control=None, exam=None,
-                  cost_usd: float | None = None, threshold: float = 0.7) -> dict[str, Any]:
-    """Every number of the label-quality report (JSON-serialisable)."""
-    accuracy, confusion, correct = _accuracy(labels, items, questions)
+def label_quality(per_question: dict, control_answers, questions: dict, info: dict, *, items=None, control=None,
+                  exam=None, cost_usd: float | None = None, threshold: float = 0.7) -> dict[str, Any]:
+    """Every number of the label-quality report (JSON-serialisable).
+
+    ``per_question``: {question: frame with item_id, label, confidence}; ``items``: data/items.parquet.
+    """
+    import pandas as pd
+
+    index = pd.Index(items["item_id"].astype(str).to_numpy()) if items is not None else None
+    positions = {q: index.get_indexer(per_question[q]["item_id"].to_numpy()) for q in questions} if index is not None else {}
+    accuracy, confusion, correct = _accuracy(per_question, items, positions, questions)
     uncertain, unlabelled = {}, {}
     for name in questions:
-        mine = labels[labels["question"] == name]
-        uncertain[name] = _round((mine["confidence"] < threshold).mean()) if len(mine) else None
+        mine = per_question[name]
+        uncertain[name] = _round((mine["confidence"].to_numpy() < threshold).mean()) if len(mine) else None
         if items is not None:
-            unlabelled[name] = int(len(set(items["item_id"].astype(str)) - set(mine["item_id"].astype(str))))
+            unlabelled[name] = int(len(items) - (positions[name] >= 0).sum())
     has_truth = any(accuracy.get(q) is not None for q in questions)
     cost_per_correct = _round(cost_usd / correct, 6) if cost_usd is not None and has_truth and correct else None
     return {
@@ -100,6 +124,7 @@ def label_quality(labels, control_answers, questions: dict, info: dict, *, items
         "confusion": confusion,
         "unlabelled": unlabelled,
         "exam_per_task": _exam_per_task(exam),
-        "n_labels": {q: int((labels["question"] == q).sum()) for q in questions},
-        "mean_confidence": {q: _round(labels.loc[labels["question"] == q, "confidence"].mean()) for q in questions},
+        "n_labels": {q: int(len(per_question[q])) for q in questions},
+        "mean_confidence": {q: _round(per_question[q]["confidence"].mean()) if len(per_question[q]) else None
+                            for q in questions},
     }

@@ -57,7 +57,8 @@ def summarise(tables: dict, plain: dict, n_items: int) -> dict:
     reward = float(crowd["reward_per_page"])
     paid = assignments[assignments["status"].isin(["SUBMITTED", "ACCEPTED"])]
     fees = paid["reward"].map(lambda r: r + max(r * float(crowd["platform_fee"]), float(crowd.get("min_fee_per_page", 0))) if r > 0 else 0.0)
-    main = assignments[assignments["container"] == "pool:main"]
+    main = assignments[(assignments["container"] == "pool:main")
+                       & assignments["status"].isin(["SUBMITTED", "ACCEPTED", "REJECTED"])]
     duration = float(main["submitted_at"].max()) if len(main) and main["submitted_at"].notna().any() else 0.0
     per_worker = exam.groupby("worker")["correct"].agg(["sum", "count"]) if len(exam) else None
     takers = 0 if per_worker is None else len(per_worker)
