@@ -9,13 +9,13 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Mapping
+from typing import Any, Mapping
 
 from foodcrowd.datasets.store import ObjectStore
 
 __all__ = ["Manifest", "build_manifest", "check_relpath", "MANIFEST_WORKERS"]
 
-MANIFEST_WORKERS = min(8, 2 * (os.cpu_count() or 1))  # hashing releases the GIL; I/O overlaps
+MANIFEST_WORKERS = min(4, 2 * (os.cpu_count() or 1))  # hashing and file I/O release the GIL
 
 
 @dataclass
@@ -58,38 +58,43 @@ def _problem(kind: str, rel: str, path: Path | str, detail: str = "") -> dict:
 def build_manifest(files: Mapping[str, Path], store: ObjectStore, progress: bool = True) -> Manifest:
     """Store every file once and return the manifest with the problems met (by relpath and path)."""
     man = Manifest()
-    todo: list[tuple[str, Path]] = []
+    todo: list[tuple[str, str]] = []
     for rel, path in files.items():
         why = check_relpath(str(rel))
         if why:
             man.problems.append(_problem("bad_relpath", str(rel), path, why))
         else:
-            todo.append((str(rel), Path(path)))
+            todo.append((str(rel), os.fspath(path)))
 
-    def put(item: tuple[str, Path]):
-        rel, path = item
-        try:
-            return rel, path, store.put(path), None
-        except FileNotFoundError:
-            return rel, path, None, _problem("missing", rel, path)
-        except (IsADirectoryError, NotADirectoryError):
-            return rel, path, None, _problem("unreadable", rel, path, "not a regular file")
-        except OSError as err:
-            return rel, path, None, _problem("unreadable", rel, path, err.strerror or str(err))
+    def put_all(chunk: list[tuple[str, str]]) -> list[tuple[str, str, Any, dict | None]]:
+        done = []
+        for rel, path in chunk:
+            try:
+                done.append((rel, path, store.put(path), None))
+            except FileNotFoundError:
+                done.append((rel, path, None, _problem("missing", rel, path)))
+            except (IsADirectoryError, NotADirectoryError):
+                done.append((rel, path, None, _problem("unreadable", rel, path, "not a regular file")))
+            except OSError as err:
+                done.append((rel, path, None, _problem("unreadable", rel, path, err.strerror or str(err))))
+        return done
 
     added: set[str] = set()
     bar = _progress(len(todo), progress)
+    size = max(1, min(256, -(-len(todo) // MANIFEST_WORKERS)))  # each worker takes chunks: few futures
+    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
     with ThreadPoolExecutor(MANIFEST_WORKERS) as pool:
-        for rel, path, stored, problem in pool.map(put, todo, chunksize=64):
-            bar.update(1)
-            if problem:
-                man.problems.append(problem)
-                continue
-            man.files[rel] = (stored.size, stored.sha256)
-            if stored.added and stored.sha256 not in added:
-                added.add(stored.sha256)
-                man.added_bytes += stored.size
-                man.added_files += 1
+        for done in pool.map(put_all, chunks):
+            bar.update(len(done))
+            for rel, path, stored, problem in done:
+                if problem:
+                    man.problems.append(problem)
+                    continue
+                man.files[rel] = (stored.size, stored.sha256)
+                if stored.added and stored.sha256 not in added:
+                    added.add(stored.sha256)
+                    man.added_bytes += stored.size
+                    man.added_files += 1
     bar.close()
     man.files = dict(sorted(man.files.items()))
     return man

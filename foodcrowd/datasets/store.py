@@ -1,9 +1,11 @@
 """The content-addressed object store: every file is kept once, under its SHA-256, read-only.
 
-``<root>/objects/<first 2 hex>/<sha256>``. An object is written to a temporary name in its directory and
-renamed into place, so a killed writer never leaves a half-written object under a real name (leftover
-``.tmp-*`` files are swept by :meth:`ObjectStore.sweep`). Putting a file reads it once: the bytes are
-hashed and, when the object is new, written from the same buffer.
+``<root>/objects/<first 2 hex>/<sha256>``. Putting a file reads it once: the bytes are hashed and, when
+the object is new, written from the same buffer straight to its final name (``O_EXCL``). Since the name
+is the hash, an object is intact exactly when its size is right: a writer killed mid-write leaves a short
+object, which the next put of that content detects and replaces atomically (temporary file + rename;
+leftover ``.tmp-*`` files are swept by :meth:`ObjectStore.sweep`). Large files stream through a temporary
+file and a rename.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from pathlib import Path
 __all__ = ["ObjectStore", "Stored", "hash_file", "CHUNK"]
 
 CHUNK = 1 << 22  # files up to 4 MiB are read in one go; larger ones are streamed
+_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,12 @@ class ObjectStore:
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
-    def has(self, sha256: str) -> bool:
-        return os.path.exists(self.root / sha256[:2] / sha256)
+    def has(self, sha256: str, size: int | None = None) -> bool:
+        try:
+            st = os.stat(self.root / sha256[:2] / sha256)
+        except FileNotFoundError:
+            return False
+        return size is None or st.st_size == size
 
     def _dir(self, sha256: str) -> str:
         d = os.path.join(self.root, sha256[:2])
@@ -58,15 +66,36 @@ class ObjectStore:
         return d
 
     def put(self, src: Path) -> Stored:
-        """Store ``src`` (read once); returns its hash, size and whether new bytes were written."""
-        with open(src, "rb") as fh:
-            data = fh.read(CHUNK)
+        """Store ``src`` (read once); returns its hash, size and whether new bytes were written.
+
+        A new object is created in place with ``O_EXCL`` (read-only from the start). An object counts as
+        present only when its size matches: a writer killed mid-write leaves a short file, which the next
+        put replaces through a temporary file and an atomic rename (as it does when writers race).
+        """
+        fd = os.open(src, _READ)
+        try:
+            data = _read_upto(fd, CHUNK)
             if len(data) == CHUNK:  # large file: hash while streaming, then copy
-                return self._put_large(src, fh, data)
+                with os.fdopen(os.dup(fd), "rb") as fh:
+                    fh.seek(len(data))
+                    return self._put_large(src, fh, data)
+        finally:
+            os.close(fd)
         sha = hashlib.sha256(data).hexdigest()
         final = os.path.join(self._dir(sha), sha)
-        if os.path.exists(final):
-            return Stored(sha, len(data), False)
+        try:
+            fd = os.open(final, _CREATE, 0o444)
+        except FileExistsError:
+            if os.stat(final).st_size == len(data):
+                return Stored(sha, len(data), False)
+            return self._replace(final, data, sha)
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
+        return Stored(sha, len(data), True)
+
+    def _replace(self, final: str, data: bytes, sha: str) -> Stored:
         tmp = f"{final}.tmp-{os.getpid()}-{id(data):x}"
         with open(tmp, "wb") as out:
             out.write(data)
@@ -81,7 +110,7 @@ class ObjectStore:
             size += len(chunk)
         sha = digest.hexdigest()
         final = os.path.join(self._dir(sha), sha)
-        if os.path.exists(final):
+        if self.has(sha, size):
             return Stored(sha, size, False)
         tmp = f"{final}.tmp-{os.getpid()}-{id(fh):x}"
         shutil.copyfile(src, tmp)
@@ -104,6 +133,24 @@ class ObjectStore:
 
     def bytes_used(self) -> int:
         return sum(p.stat().st_size for p in self.root.glob("*/*") if ".tmp-" not in p.name)
+
+
+def _read_upto(fd: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes (all of a small file: reads until EOF or the limit)."""
+    parts, got = [], 0
+    while got < limit:
+        chunk = os.read(fd, limit - got)
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _alive(pid: int) -> bool:

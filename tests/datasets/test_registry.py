@@ -142,3 +142,17 @@ def test_a_killed_registration_leaves_no_version_and_a_rerun_completes_it(tmp_pa
     v = reg.register("food", "raw", {f"f{i}.bin": files[f"images/img_{i:04d}.bin"] for i in range(20)})
     assert v.n_files == 20 and reg.verify(v.id) == []
     assert list((reg.root / "staging").iterdir()) == []  # the killed attempt's leftovers are swept
+
+
+def test_a_short_object_left_by_a_killed_writer_is_replaced(tmp_path):
+    import hashlib
+
+    files = _files(tmp_path / "a", n=3)
+    body = files["images/img_0001.bin"].read_bytes()
+    reg = Registry(tmp_path / "reg")
+    obj = reg.store.path(hashlib.sha256(body).hexdigest())
+    obj.parent.mkdir(parents=True)
+    obj.write_bytes(body[:100])  # what a writer killed mid-write leaves under the final name
+    v = reg.register("food", "raw", files)
+    assert reg.verify(v.id) == [] and obj.read_bytes() == body
+    assert (get(v.id, root=reg.root) / "images/img_0001.bin").read_bytes() == body
