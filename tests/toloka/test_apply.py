@@ -40,7 +40,8 @@ def _snapshot(run_dir, items):
 
 
 def _count(snapshot, what):
-    return len(snapshot[what])
+    value = snapshot[what]
+    return value if isinstance(value, int) else len(value)
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +81,8 @@ def test_applying_twice_creates_everything_exactly_once(applied):
     snap = _snapshot(run_dir, tables["items"])
     assert _count(snap, "projects") == 1 and _count(snap, "trainings") == 1 and _count(snap, "pools") == 1
     assert _count(snap, "tasks") == N_ITEMS + N_CONTROL + 10
+    (main,) = snap["pools"]
+    assert (main["real_tasks"], main["control_tasks"], snap["trainings"][0]["tasks"]) == (N_ITEMS, N_CONTROL, 10)
     assert first["ids"] == second["ids"] == third["ids"]
     assert second["summary"]["cost_usd"] == first["summary"]["cost_usd"] == third["summary"]["cost_usd"]
     pd.testing.assert_frame_equal(pd.read_parquet(run_dir / "toloka" / "answers.parquet"), answers_before)
