@@ -1,0 +1,158 @@
+"""The Toloka API v1 routes the emulator serves (the part toloka-kit 1.2.3 calls), on FastAPI.
+(Imported only when the emulator starts, so FastAPI stays out of config validation.)
+
+Unknown endpoints answer like Toloka: a JSON body with ``code`` and ``message`` and the HTTP status.
+"""
+from __future__ import annotations
+
+import json
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from foodcrowd.emulator import objects
+from foodcrowd.emulator.snapshot import snapshot
+from foodcrowd.emulator.state import ApiError, EmulatorState, id_key
+from foodcrowd.emulator.views import (analytics_value, assignment_view, pool_view, restriction_views, task_view,
+                                      user_skill_views)
+
+__all__ = ["create_app", "search"]
+
+_MAX_LIMIT = 100_000
+
+
+def search(items, params: dict, exact: tuple = (), default_limit: int = 50) -> dict:
+    """Toloka's search: exact filters, ``id``/``created`` ranges, ``sort`` and ``limit`` -> items + has_more."""
+    ranges = {"lt": lambda a, b: a < b, "lte": lambda a, b: a <= b, "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b}
+    out = []
+    for item in items:
+        ok = True
+        for name in exact:
+            if name in params:
+                wanted = params[name].split(",") if name == "status" else [params[name]]
+                ok = str(item.get(name)) in wanted
+            if not ok:
+                break
+        for key, value in params.items():
+            if not ok:
+                break
+            field, _, op = key.rpartition("_")
+            if op in ranges and field in ("id", "created", "submitted", "last_started", "modified", "finished"):
+                left = item.get(field)
+                ok = left is not None and (ranges[op](id_key(left), id_key(value)) if field == "id" else ranges[op](str(left), value))
+        if ok:
+            out.append(item)
+    for part in reversed((params.get("sort") or "id").split(",")):
+        name = part.lstrip("-")
+        out.sort(key=(lambda x: id_key(x.get("id"))) if name == "id" else (lambda x, n=name: str(x.get(n) or "")),
+                 reverse=part.startswith("-"))
+    limit = min(int(params.get("limit") or default_limit), _MAX_LIMIT)
+    return {"items": out[:limit], "has_more": len(out) > limit}
+
+
+def create_app(state: EmulatorState):
+    app = FastAPI(title="foodcrowd Toloka emulator", docs_url=None, redoc_url=None, openapi_url=None)
+
+    def reply(data, status: int = 200) -> Response:
+        if data is None:
+            return Response(status_code=204)
+        return Response(json.dumps(data, separators=(",", ":")), status_code=status,
+                        media_type="application/json; charset=utf-8")
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, err: ApiError):
+        body = {"code": err.code, "message": err.message, "request_id": "emulator"}
+        if err.payload is not None:
+            body["payload"] = err.payload
+        return reply(body, err.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, err: StarletteHTTPException):
+        code = {404: "DOES_NOT_EXIST", 405: "METHOD_NOT_ALLOWED"}.get(err.status_code, "INTERNAL_ERROR")
+        message = f"the emulator does not serve {request.method} {request.url.path}" if err.status_code in (404, 405) else str(err.detail)
+        return reply({"code": code, "message": message, "request_id": "emulator"}, err.status_code)
+
+    async def body(request: Request):
+        raw = await request.body()
+        if not raw:
+            return {}
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise ApiError(400, "VALIDATION_ERROR", "the request body is not JSON") from None
+
+    def locked(fn):
+        async def handler(request: Request):
+            payload = await body(request) if request.method in ("POST", "PUT", "PATCH") else None
+            with state.lock:
+                return reply(*fn(request.path_params, dict(request.query_params), payload))
+        handler.__name__ = fn.__name__
+        return handler
+
+    def route(path: str, methods: list[str]):
+        def register(fn):
+            app.add_api_route("/api" + path, locked(fn), methods=methods, include_in_schema=False)
+            return fn
+        return register
+
+    # projects, skills, trainings, pools: create, get, list, update
+    for kind, plural in (("project", "projects"), ("skill", "skills"), ("training", "trainings"), ("pool", "pools")):
+        exact = {"project": ("status",), "skill": ("name",), "training": ("status", "project_id"),
+                 "pool": ("status", "project_id")}[kind]
+        route(f"/v1/{plural}", ["POST"])(lambda p, q, b, k=kind: (objects.create(state, k, b, q), 201))
+        route(f"/v1/{plural}", ["GET"])(lambda p, q, b, k=kind, e=exact: (search(objects.listing(state, k), q, e),))
+        route(f"/v1/{plural}/{{oid}}", ["GET"])(lambda p, q, b, k=kind: (objects.view(state, k, state.get(k, p["oid"])),))
+        route(f"/v1/{plural}/{{oid}}", ["PUT"])(lambda p, q, b, k=kind: (objects.update(state, k, p["oid"], b, replace=True),))
+    route("/v1/pools/{oid}", ["PATCH"])(lambda p, q, b: (objects.update(state, "pool", p["oid"], b, replace=False),))
+    for kind, plural in (("training", "trainings"), ("pool", "pools"), ("project", "projects")):
+        for action in ("open", "close", "archive", "close-for-update"):
+            if kind == "project" and action != "archive":
+                continue
+            route(f"/v1/{plural}/{{oid}}/{action}", ["POST"])(
+                lambda p, q, b, k=kind, a=action: objects.transition(state, k, p["oid"], a))
+
+    # tasks and task suites
+    route("/v1/tasks", ["POST"])(lambda p, q, b: objects.create_tasks(state, b, q))
+    route("/v1/tasks", ["GET"])(lambda p, q, b: (search(objects.task_listing(state, q), q, ("pool_id",)),))
+    route("/v1/tasks/{oid}", ["GET"])(lambda p, q, b: (task_view(state, state.get("task", p["oid"])),))
+    route("/v1/tasks/{oid}", ["PATCH"])(lambda p, q, b: (objects.patch_task(state, p["oid"], b),))
+    route("/v1/tasks/{oid}/set-overlap-or-min", ["PATCH"])(lambda p, q, b: (objects.patch_task(state, p["oid"], b),))
+    route("/v1/task-suites", ["POST"])(lambda p, q, b: objects.create_task_suites(state, b, q))
+    route("/v1/task-suites", ["GET"])(lambda p, q, b: (search(objects.task_suites(state, q.get("pool_id")), q, ("pool_id",)),))
+    route("/v1/task-suites/{oid}", ["GET"])(lambda p, q, b: (objects.task_suite(state, p["oid"]),))
+
+    # assignments
+    @route("/v1/assignments", ["GET"])
+    def _assignments(p, q, b):
+        pool_id = q.get("pool_id")
+        rows = (assignment_view(state, run, a, s) for run, a, s in state.visible_assignments(pool_id))
+        return (search(rows, q, ("status", "pool_id", "user_id", "task_suite_id")),)
+
+    route("/v1/assignments/{oid}", ["GET"])(lambda p, q, b: (objects.assignment(state, p["oid"]),))
+    route("/v1/assignments/{oid}", ["PATCH"])(lambda p, q, b: (objects.patch_assignment(state, p["oid"], b),))
+
+    # people
+    route("/v1/user-restrictions", ["PUT"])(lambda p, q, b: (objects.set_restriction(state, b), 201))
+    route("/v1/user-restrictions", ["GET"])(lambda p, q, b: (search(restriction_views(state), q, ("scope", "user_id", "project_id", "pool_id")),))
+    route("/v1/user-restrictions/{oid}", ["GET"])(lambda p, q, b: (objects.find(restriction_views(state), p["oid"], "user restriction"),))
+    route("/v1/user-restrictions/{oid}", ["DELETE"])(lambda p, q, b: (objects.delete_restriction(state, p["oid"]), 204))
+    route("/v1/user-skills", ["PUT"])(lambda p, q, b: (objects.set_user_skill(state, b), 201))
+    route("/v1/user-skills", ["GET"])(lambda p, q, b: (search(user_skill_views(state), q, ("user_id", "skill_id")),))
+    route("/v1/user-skills/{oid}", ["GET"])(lambda p, q, b: (objects.find(user_skill_views(state), p["oid"], "user skill"),))
+
+    # operations, requester, analytics, the emulator's own state
+    route("/v1/operations", ["GET"])(lambda p, q, b: (search(list(state.docs["operation"].values()), q, ("type", "status")),))
+    route("/v1/operations/{oid}", ["GET"])(lambda p, q, b: (state.get("operation", p["oid"]),))
+    route("/v1/operations/{oid}/log", ["GET"])(lambda p, q, b: (state.docs["oplog"].get(p["oid"], {}).get("items", []),))
+    route("/v1/requester", ["GET"])(lambda p, q, b: (objects.requester(state),))
+
+    @route("/staging/analytics-2", ["POST"])
+    def _analytics(p, q, b):
+        if not isinstance(b, list) or not b:
+            raise ApiError(400, "VALIDATION_ERROR", "a list of analytics requests is expected")
+        values = [{"request": r, "result": {"value": analytics_value(state, r)}} for r in b]
+        return (objects.operation(state, "ANALYTICS", {}, details={"value": values}), 202)
+
+    route("/v1/_emulator/state", ["GET"])(lambda p, q, b: (snapshot(state),))
+    return app

@@ -1,0 +1,320 @@
+"""A pool (or training) inside one simulated run: the mixer, overlap (static and dynamic), answers, and
+the pool's rules. Used by ``foodcrowd.emulator.simulation``.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from foodcrowd.emulator.rules import PoolRules
+from foodcrowd.label_types import get_label_type
+
+if TYPE_CHECKING:  # pragma: no cover
+    from foodcrowd.emulator.simulation import RunInput
+
+__all__ = ["Page", "PoolState", "TrainingState", "solution_correct"]
+
+DEFAULT_ANSWER_WEIGHT = 0.7   # dynamic overlap: accuracy assumed for a worker without the weighting skill
+
+
+def solution_correct(output: dict, known_solutions: list | None) -> bool:
+    """True when ``output`` matches one known solution on every field that solution names."""
+    for sol in known_solutions or ():
+        values = sol.get("output_values") or {}
+        if values and all(str(output.get(k)) == str(v) for k, v in values.items()):
+            return True
+    return False
+
+
+def _clean(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value
+
+
+class _Answerer:
+    """Answers tasks for workers: ``LabelType.simulate`` for simulated workers, the record for replay."""
+
+    def __init__(self, output_spec: dict, inp: "RunInput", run) -> None:
+        self.run, self.inp = run, inp
+        self.fields = list(output_spec)
+        self.specs = {}
+        for name, out in output_spec.items():
+            spec = inp.questions.get(name) or {"type": "categorical", "objective": True,
+                                               "classes": list(out.get("allowed_values") or ["yes", "no"])}
+            self.specs[name] = (spec, get_label_type(spec.get("type", "categorical")))
+        self._items: dict = {}
+
+    def item(self, task: dict, name: str) -> dict:
+        key = (task["id"], name)
+        if key not in self._items:
+            item_id = str((task.get("input_values") or {}).get("item_id", ""))
+            row = self.inp.world.get(item_id) or {}
+            truth = _clean(row.get(f"truth_{name}"))
+            if truth is None:
+                for sol in task.get("known_solutions") or ():
+                    truth = (sol.get("output_values") or {}).get(name, truth)
+            difficulty = float(_clean(row.get("difficulty")) or 0.0) * self.inp.difficulty_weight
+            self._items[key] = {"truth": None if truth is None else str(truth), "difficulty": min(difficulty, 1.0),
+                                "ambiguous": bool(_clean(row.get("ambiguous")) or False), "appeal": _clean(row.get("appeal"))}
+        return self._items[key]
+
+    def answer(self, worker: int, task: dict) -> dict | None:
+        w = self.run.workers[worker]
+        if w.answers is not None:   # replay: the recorded label for the replayed question, nothing invented
+            label = w.answers.get(str((task.get("input_values") or {}).get("item_id", "")))
+            field_name = self.inp.replay_field if self.inp.replay_field in self.fields else self.fields[0]
+            return None if label is None else {field_name: label}
+        rng = self.run.rngs[worker]
+        return {name: spec_type[1].simulate(rng, spec_type[0], self.item(task, name), w.params)
+                for name, spec_type in self.specs.items()}
+
+    def can_answer(self, worker: int, task: dict) -> bool:
+        w = self.run.workers[worker]
+        return w.answers is None or str((task.get("input_values") or {}).get("item_id", "")) in w.answers
+
+    def seconds(self, worker: int, tasks: list[dict]) -> float:
+        from foodcrowd.emulator.simulation import lognormal_seconds
+
+        w = self.run.workers[worker]
+        if w.answers is not None:
+            ids = [str((t.get("input_values") or {}).get("item_id", "")) for t in tasks]
+            return float(sum((w.seconds or {}).get(i, w.seconds_per_task) for i in ids))
+        return float(lognormal_seconds(self.run.rngs[worker], w.seconds_per_task, w.time_sigma, len(tasks)).sum())
+
+
+@dataclass
+class Page:
+    pool: "PoolState"
+    worker: int
+    reals: list[int]
+    goldens: list[int]
+    start: float
+    end: float
+    status: str
+    outputs: list = field(default_factory=list)
+    record: dict | None = None
+
+
+class PoolState:
+    def __init__(self, pool: dict, tasks: list[dict], output_spec: dict, inp: "RunInput", run) -> None:
+        self.run, self.pool, self.id, self.project_id = run, pool, pool["id"], pool.get("project_id")
+        self.filter = pool.get("filter")
+        qc = pool.get("quality_control") or {}
+        self.training_requirement = qc.get("training_requirement")
+        mixer = pool.get("mixer_config") or {}
+        self.real_n, self.golden_n = int(mixer.get("real_tasks_count") or 0), int(mixer.get("golden_tasks_count") or 0)
+        self.min_real = int(mixer.get("min_real_tasks_count") or 1)
+        self.min_golden = int(mixer.get("min_golden_tasks_count") or max(self.golden_n, 1))
+        self.reward = float(pool.get("reward_per_assignment") or 0.0)
+        self.final_status = "ACCEPTED" if pool.get("auto_accept_solutions") else "SUBMITTED"
+        self.max_seconds = float(pool.get("assignment_max_duration_seconds") or math.inf)
+        self.opens, self.closes = float(pool.get("_open_at") or 0.0), pool.get("_close_at")
+        self.answerer = _Answerer(output_spec, inp, run)
+        self.rules = PoolRules(pool)
+        dyn = pool.get("dynamic_overlap_config") or {}
+        self.dyn = dyn if dyn.get("type", "BASIC") == "BASIC" and dyn.get("max_overlap") else None
+        self.golden = [t for t in tasks if t.get("known_solutions")] if self.real_n else list(tasks)
+        self.real = [t for t in tasks if not t.get("known_solutions")] if self.real_n else []
+        self.target = [math.inf if t.get("infinite_overlap") or t.get("overlap") is None else int(t["overlap"]) for t in self.real]
+        if any(w.answers is not None for w in run.workers):     # replay: never more than the record holds
+            have = Counter(i for w in run.workers for i in (w.answers or {}))
+            self.target = [min(tg, have.get(str(t["input_values"].get("item_id")), 0)) for tg, t in zip(self.target, self.real)]
+        n = len(self.real)
+        self.done, self.reserved, self.final = [0] * n, [0] * n, [False] * n
+        self.answers: list[list] = [[] for _ in range(n)]
+        self.available = [float(t.get("_available_at") or 0.0) for t in self.real]
+        self.open_count = 0
+        for j in range(n):
+            if self.target[j] <= 0:
+                self.final[j] = True
+            elif self.target[j] != math.inf:
+                self.open_count += 1
+        self.finite = any(tg != math.inf for tg in self.target)
+        self.done_at = None if self.open_count or not self.finite else self.opens
+        self.lo, self.seq = 0, 0
+        self.seen: dict[int, set] = {}
+        self.gseen: dict[int, set] = {}
+
+    def open_at(self, t: float) -> bool:
+        return self.done_at is None and t >= self.opens and (self.closes is None or t < self.closes)
+
+    # -- the mixer
+    def page(self, worker: int, t: float) -> Page | None:
+        ans = self.answerer
+        seen = self.seen.setdefault(worker, set())
+        reals: list[int] = []
+        if self.real_n:
+            j, n = self.lo, len(self.real)
+            while j < n and len(reals) < self.real_n:
+                if (not self.final[j] and self.done[j] + self.reserved[j] < self.target[j] and self.available[j] <= t
+                        and j not in seen and ans.can_answer(worker, self.real[j])):
+                    reals.append(j)
+                j += 1
+            if not reals or len(reals) < min(self.min_real, self.real_n):
+                return None
+        goldens: list[int] = []
+        if self.golden_n and self.golden:
+            gseen = self.gseen.setdefault(worker, set())
+            size = len(self.golden)
+            start = (self.run.workers[worker].index * 7919) % size
+            for k in range(size):
+                g = (start + k) % size
+                if g not in gseen and float(self.golden[g].get("_available_at") or 0.0) <= t \
+                        and ans.can_answer(worker, self.golden[g]):
+                    goldens.append(g)
+                    if len(goldens) == self.golden_n:
+                        break
+            if not self.real_n and len(goldens) < min(self.min_golden, size):
+                return None
+            gseen.update(goldens)
+        elif not self.real_n:
+            return None
+        for j in reals:
+            self.reserved[j] += 1
+            seen.add(j)
+        return self._work(worker, reals, goldens, t)
+
+    def _work(self, worker: int, reals: list[int], goldens: list[int], t: float) -> Page:
+        w, ans = self.run.workers[worker], self.answerer
+        tasks = [self.real[j] for j in reals] + [self.golden[g] for g in goldens]
+        if w.skip_rate and self.run.rngs[worker].random() < w.skip_rate:
+            page = Page(self, worker, reals, goldens, t, t + 5.0, "SKIPPED")
+        else:
+            seconds = ans.seconds(worker, tasks)
+            if seconds > self.max_seconds:
+                page = Page(self, worker, reals, goldens, t, t + self.max_seconds, "EXPIRED")
+            else:
+                page = Page(self, worker, reals, goldens, t, t + seconds, self.final_status,
+                            outputs=[ans.answer(worker, task) or {} for task in tasks])
+        self.seq += 1
+        kinds = [False] * len(reals) + [True] * len(goldens)
+        page.record = {
+            "id": f"{self.id}-{self.seq:08d}", "pool_id": self.id, "user_id": w.id, "status": page.status,
+            "task_ids": [task["id"] for task in tasks], "golden": kinds, "outputs": page.outputs,
+            "correct": [solution_correct(o, task.get("known_solutions")) if g else None
+                        for o, task, g in zip(page.outputs, tasks, kinds)] if page.outputs else [],
+            "created": page.start, "submitted": page.end,
+            "reward": self.reward if page.status in ("SUBMITTED", "ACCEPTED") else 0.0}
+        self.run.res.assignments.append(page.record)
+        return page
+
+    # -- a submitted page
+    def submit(self, page: Page, t: float) -> None:
+        uid = self.run.workers[page.worker].id
+        for j in page.reals:
+            self.reserved[j] -= 1
+        if page.status == "SKIPPED":
+            self._act(page.worker, self.rules.on_skip(uid), t)
+            return
+        if page.status == "EXPIRED":
+            self.lo = min([self.lo] + page.reals)
+            return
+        for k, j in enumerate(page.reals):
+            self.done[j] += 1
+            self.answers[j].append((page.worker, page.outputs[k]))
+            self._check(j, t)
+        correct = [c for c in page.record["correct"] if c is not None]
+        self._act(page.worker, self.rules.on_submit(uid, page.end - page.start, correct), t)
+        while self.lo < len(self.real) and self.final[self.lo]:
+            self.lo += 1
+
+    def _check(self, j: int, t: float) -> None:
+        if self.final[j] or self.done[j] < self.target[j]:
+            return
+        if self.dyn and self.done[j] < int(self.dyn["max_overlap"]) and self._confidence(j) < float(self.dyn.get("min_confidence", 0)):
+            self.target[j] = self.done[j] + 1
+            self.lo = min(self.lo, j)
+            return
+        self.final[j] = True
+        self.open_count -= 1
+        thresholds = self.rules.majority_thresholds()
+        if thresholds:
+            votes = Counter(tuple(sorted(o.items())) for _, o in self.answers[j])
+            top, count = votes.most_common(1)[0]
+            if count >= min(thresholds):
+                for worker, out in self.answers[j]:
+                    uid = self.run.workers[worker].id
+                    self._act(worker, self.rules.on_majority(uid, tuple(sorted(out.items())) == top), t)
+        if self.open_count == 0:
+            self.done_at = t
+
+    def _confidence(self, j: int) -> float:
+        """Posterior of the most likely answer (uniform prior; each worker right with probability = their
+        weighting skill / 100, or 0.7), the lowest over the dynamic-overlap fields."""
+        fields = [f["name"] for f in self.dyn.get("fields") or []] or self.answerer.fields
+        skill_id = self.dyn.get("answer_weight_skill_id")
+        lowest = 1.0
+        for name in fields:
+            labels = [(w, str(o[name])) for w, o in self.answers[j] if o.get(name) is not None]
+            if not labels:
+                return 0.0
+            spec = self.answerer.specs.get(name)
+            chosen = {lab for _, lab in labels}
+            k = max(len(spec[1].classes(spec[0])) if spec else 2, len(chosen), 2)
+            ll = dict.fromkeys(chosen, 0.0)
+            ll_none = 0.0
+            for w, lab in labels:
+                q = DEFAULT_ANSWER_WEIGHT
+                value = self.run.skill(w, str(skill_id), self.run.now) if skill_id else None
+                if value is not None:
+                    q = min(max(float(value) / 100.0, 1.0 / k + 1e-3), 0.999)
+                miss = math.log((1 - q) / (k - 1))
+                for c in ll:
+                    ll[c] += math.log(q) if c == lab else miss
+                ll_none += miss
+            top = max(ll.values())
+            z = sum(math.exp(v - top) for v in ll.values()) + (k - len(chosen)) * math.exp(ll_none - top)
+            lowest = min(lowest, 1.0 / z)
+        return lowest
+
+    def _act(self, worker: int, fired: list, t: float) -> None:
+        for action, stats in fired:
+            self.run.act(worker, self, action, stats, t)
+
+    def finish(self, res, now: float) -> None:
+        if self.rules.unsupported:
+            res.unsupported_rules[self.id] = self.rules.unsupported
+        if any(w.answers is not None for w in self.run.workers):
+            res.unanswered[self.id] = sorted(str(t["input_values"].get("item_id")) for j, t in enumerate(self.real)
+                                             if self.done[j] == 0)
+            if self.done_at is None and self.finite:
+                self.done_at = now   # the record is exhausted: nothing more can be served
+        if self.done_at is not None:
+            res.pool_done[self.id] = self.done_at
+
+
+class TrainingState:
+    """A Toloka Training: one task suite of its tasks; the score (percent right) gates the pools."""
+
+    def __init__(self, training: dict, tasks: list[dict], output_spec: dict, inp: "RunInput", run) -> None:
+        self.run, self.training, self.id = run, training, training["id"]
+        per_suite = int(training.get("training_tasks_in_task_suite_count") or len(tasks) or 1)
+        self.tasks = tasks[: per_suite * int(training.get("task_suites_required_to_pass") or 1)]
+        self.retry_days = training.get("retry_training_after_days")
+        self.closes = training.get("_close_at")
+        self.answerer = _Answerer(output_spec, inp, run)
+        self.seq = 0
+
+    def open_at(self, t: float) -> bool:
+        return bool(self.tasks) and (self.closes is None or t < self.closes)
+
+    def may_retry(self, done_at: float, t: float) -> bool:
+        return self.retry_days is not None and t >= done_at + float(self.retry_days) * 86400
+
+    def take(self, worker: int, t: float) -> float | None:
+        w, ans = self.run.workers[worker], self.answerer
+        tasks = [task for task in self.tasks if ans.can_answer(worker, task)] if w.answers is not None else self.tasks
+        outputs = [ans.answer(worker, task) or {} for task in tasks]
+        correct = [solution_correct(o, task.get("known_solutions")) for o, task in zip(outputs, tasks)]
+        score = 100.0 * sum(correct) / len(correct) if correct else 100.0
+        end = t + ans.seconds(worker, tasks) if tasks else t
+        self.run.trained[(w.id, self.id)] = (end, score)
+        self.seq += 1
+        self.run.res.assignments.append({
+            "id": f"{self.id}-{self.seq:08d}", "pool_id": self.id, "user_id": w.id, "status": "ACCEPTED",
+            "task_ids": [task["id"] for task in tasks], "golden": [True] * len(tasks), "outputs": outputs,
+            "correct": correct, "created": t, "submitted": end, "reward": 0.0, "training": True, "score": score})
+        return end

@@ -1,0 +1,128 @@
+"""The emulator's workers: a simulated population declared in config, or a replayed crowd.
+
+A simulated population (``crowd.population.kind: simulated``) is drawn once per seed: each worker gets a
+type (diligent, average, careless, spammer, bot, ... with shares), a language, an accuracy and edge-case
+accuracy, a subjective bias and noise, a lognormal time per task, a skip rate, an arrival time (a
+Poisson process in simulated minutes) and a session length in pages (geometric, capped).
+
+A replay population (``kind: replay``) has one worker per recorded worker id; each answers exactly the
+items it answered in the record, with the recorded label (``foodcrowd.sources.crowd_files``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["PopulationError", "Worker", "build_population"]
+
+_TYPE_DEFAULTS = {"share": 0.0, "accuracy": 0.9, "edge_accuracy": 0.5, "noise": 0.2, "seconds_per_task": 4.0,
+                  "time_sigma": 0.4, "skip_rate": 0.0, "random": False, "confusion": None}
+
+
+class PopulationError(ValueError):
+    """A population config or replay file the emulator cannot use; the message names the key and the fix."""
+
+
+@dataclass
+class Worker:
+    """One annotator. ``params`` is what ``LabelType.simulate`` receives as ``worker``."""
+
+    index: int
+    id: str
+    kind: str
+    language: str
+    arrival: float                 # simulated seconds after the run starts
+    session_pages: int             # pages done before leaving (replay: unlimited)
+    seconds_per_task: float        # lognormal median
+    time_sigma: float
+    skip_rate: float
+    params: dict = field(default_factory=dict)
+    answers: dict[str, str] | None = None     # replay: item_id -> recorded label
+    seconds: dict[str, float] | None = None   # replay: item_id -> recorded seconds
+    order: list[str] | None = None            # replay: items in recorded order
+
+
+def build_population(pop: dict, seed: int, question: str | None = None) -> list[Worker]:
+    """Workers of ``crowd.population`` for ``seed``, sorted by arrival time."""
+    kind = (pop or {}).get("kind", "simulated")
+    if kind == "replay":
+        return _replay(pop, seed, question)
+    if kind != "simulated":
+        raise PopulationError(f"crowd.population.kind: {kind!r} is not simulated or replay")
+    return _simulated(pop, seed)
+
+
+def _shares(mapping: dict, key: str) -> tuple[list[str], np.ndarray]:
+    names = list(mapping)
+    raw = np.array([float(v if not isinstance(v, dict) else v.get("share", 0.0)) for v in mapping.values()])
+    if not names or raw.sum() <= 0 or (raw < 0).any():
+        raise PopulationError(f"crowd.population.{key}: shares must be >= 0 and add up to more than 0")
+    return names, raw / raw.sum()
+
+
+def _arrivals(rng: np.random.Generator, n: int, per_minute: float) -> np.ndarray:
+    if per_minute <= 0:
+        raise PopulationError("crowd.population.arrival_rate_per_minute must be > 0")
+    return np.cumsum(rng.exponential(60.0 / per_minute, size=n))
+
+
+def _simulated(pop: dict, seed: int) -> list[Worker]:
+    rng = np.random.default_rng([int(seed), 7])
+    size = int(pop.get("size", 400))
+    types = pop.get("types") or {"average": {"share": 1.0}}
+    type_names, type_p = _shares(types, "types")
+    lang_names, lang_p = _shares(pop.get("languages") or {"EN": 1.0}, "languages")
+    session = pop.get("session_pages") or {}
+    mean_pages, max_pages = float(session.get("mean", 4)), int(session.get("max", 25))
+    bias_sigma = float(pop.get("subjective_bias_sigma", 0.5))
+    kinds = rng.choice(len(type_names), size=size, p=type_p)
+    langs = rng.choice(len(lang_names), size=size, p=lang_p)
+    pages = np.minimum(rng.geometric(1.0 / max(mean_pages, 1.0), size=size), max_pages)
+    biases = rng.normal(0.0, bias_sigma, size=size)
+    spread = rng.normal(0.0, 1.0, size=size)   # per-worker accuracy spread within a type
+    arrival = _arrivals(rng, size, float(pop.get("arrival_rate_per_minute", 8)))
+    workers = []
+    for i in range(size):
+        name = type_names[kinds[i]]
+        t = {**_TYPE_DEFAULTS, **(types[name] or {})}
+        sd = float(t.get("accuracy_sd", 0.02))
+        acc = float(np.clip(t["accuracy"] + sd * spread[i], 0.0, 1.0))
+        edge = float(np.clip(t["edge_accuracy"] + sd * spread[i], 0.0, 1.0))
+        params: dict[str, Any] = {"accuracy": acc, "edge_accuracy": edge, "bias": float(biases[i]),
+                                  "noise": float(t["noise"]), "random": bool(t["random"])}
+        if t.get("confusion"):
+            params["confusion"] = t["confusion"]
+        workers.append(Worker(index=i, id=f"sim{seed % 100000:05d}w{i:05d}", kind=name, language=lang_names[langs[i]],
+                              arrival=float(arrival[i]), session_pages=int(pages[i]),
+                              seconds_per_task=float(t["seconds_per_task"]), time_sigma=float(t["time_sigma"]),
+                              skip_rate=float(t["skip_rate"]), params=params))
+    return workers
+
+
+def _replay(pop: dict, seed: int, question: str | None) -> list[Worker]:
+    from foodcrowd.sources.crowd_files import CrowdFileError, read_answers
+
+    path = pop.get("answers")
+    if not path:
+        raise PopulationError("crowd.population.answers: a replay population needs the recorded answers file "
+                              "(set dataset.answers or crowd.population.answers)")
+    try:
+        df = read_answers(path, output_field=pop.get("question") or question)
+    except CrowdFileError as err:
+        raise PopulationError(f"crowd.population.answers: {err}") from None
+    df = df.drop_duplicates(["task", "worker"], keep="first")
+    rng = np.random.default_rng([int(seed), 8])
+    groups = list(df.groupby("worker", sort=False))   # in order of first appearance
+    arrival = _arrivals(rng, len(groups), float(pop.get("arrival_rate_per_minute", 30)))
+    default_seconds = float(pop.get("seconds_per_task", 4.0))
+    workers = []
+    for i, (wid, rows) in enumerate(groups):
+        secs = dict(zip(rows["task"], rows["seconds"])) if "seconds" in rows else {}
+        workers.append(Worker(index=i, id=str(wid), kind="replay", language=str(pop.get("language", "EN")),
+                              arrival=float(arrival[i]), session_pages=10**9, seconds_per_task=default_seconds,
+                              time_sigma=0.0, skip_rate=0.0, params={},
+                              answers=dict(zip(rows["task"], rows["label"])),
+                              seconds={k: float(v) for k, v in secs.items() if v == v}, order=list(rows["task"])))
+    return workers

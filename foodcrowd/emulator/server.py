@@ -1,0 +1,81 @@
+"""Start the emulator: FastAPI app + uvicorn in a daemon thread on a free loopback port."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from foodcrowd.emulator.state import EmulatorState
+
+__all__ = ["EmulatorError", "EmulatorHandle", "build_app", "start"]
+
+
+class EmulatorError(RuntimeError):
+    """The emulator could not start; the message says why and what to do."""
+
+
+@dataclass
+class EmulatorHandle:
+    """A running emulator: ``url`` for ``TolokaClient(token, url=...)``, ``snapshot()``, ``stop()``."""
+
+    url: str
+    state: EmulatorState
+    _server: object = field(repr=False, default=None)
+    _thread: threading.Thread | None = field(repr=False, default=None)
+
+    def snapshot(self) -> dict:
+        from foodcrowd.emulator.snapshot import snapshot
+
+        with self.state.lock:
+            return snapshot(self.state)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+            if self._thread is not None:
+                self._thread.join(timeout=10)
+            self._server = None
+            self.state.store.close()
+
+    def __enter__(self) -> "EmulatorHandle":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def build_app(state: EmulatorState, crowd: dict):
+    """The ASGI app: the API routes behind the fault injector."""
+    from foodcrowd.emulator.api import create_app
+    from foodcrowd.emulator.faults import FaultInjector
+
+    state.fault_counts = Counter()
+    return FaultInjector(create_app(state), crowd.get("faults"), int(crowd.get("seed") or 0), state.fault_counts)
+
+
+def start(crowd: dict, questions: dict | None, world, state_dir: Path | str | None, port: int = 0,
+          host: str = "127.0.0.1") -> EmulatorHandle:
+    """Start the Toloka-compatible API on ``host:port`` (0 = a free port) and return its handle."""
+    import uvicorn
+
+    state = EmulatorState(crowd, questions, world, state_dir)
+    app = build_app(state, crowd)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, int(port)))
+    except OSError as err:
+        raise EmulatorError(f"cannot listen on {host}:{port} ({err}); pick another --port or 0 for a free one") from None
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                                           timeout_keep_alive=30))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="foodcrowd-emulator", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise EmulatorError("the emulator's HTTP server did not start")
+        time.sleep(0.01)
+    return EmulatorHandle(url=f"http://{host}:{sock.getsockname()[1]}", state=state, _server=server, _thread=thread)

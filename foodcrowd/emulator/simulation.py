@@ -1,0 +1,191 @@
+"""One run of the worker population against the open pools and trainings of the emulator.
+
+A run is a discrete-event simulation in simulated seconds: workers arrive, pass the pools' filters and
+training requirement (taking the training first), get pages from the mixer (real + control tasks), answer
+through their label type's ``simulate``, submit, and the pool's quality rules act on them. The result is a
+pure function of its inputs (seed, pools, tasks, population, world, earlier runs' skills and bans): the
+HTTP layer only reveals it as simulated time passes, so polling speed and retried requests change nothing.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from foodcrowd.emulator.filters import passes_filter
+from foodcrowd.emulator.population import Worker
+from foodcrowd.emulator.pool_state import PoolState, TrainingState, solution_correct
+from foodcrowd.emulator.rules import ban_seconds
+
+__all__ = ["RunInput", "RunResult", "simulate_run"]
+
+_ARRIVE, _REQUEST, _SUBMIT = 0, 1, 2
+
+
+@dataclass
+class RunInput:
+    seed: int
+    run_index: int
+    pools: list[dict]                      # regular pools, each with "_open_at"/"_close_at" (simulated s)
+    trainings: dict[str, dict]             # training id -> training (with "_close_at")
+    tasks: dict[str, list[dict]]           # pool/training id -> tasks (each with "_available_at")
+    outputs: dict[str, dict]               # project id -> output_spec
+    questions: dict
+    world: dict[str, dict]                 # item_id -> world row
+    workers: list[Worker]
+    skills: dict = field(default_factory=dict)          # (user, skill) -> [(t, value)] from before
+    restrictions: list = field(default_factory=list)    # restrictions with "_from"/"_to" (simulated s)
+    trained: dict = field(default_factory=dict)         # (user, training) -> (t, score)
+    difficulty_weight: float = 1.0
+    replay_field: str | None = None
+
+
+@dataclass
+class RunResult:
+    assignments: list[dict] = field(default_factory=list)
+    restrictions: list[dict] = field(default_factory=list)
+    skills: list[dict] = field(default_factory=list)
+    trained: dict = field(default_factory=dict)
+    pool_done: dict = field(default_factory=dict)       # pool id -> simulated completion time
+    end: float = 0.0
+    unanswered: dict = field(default_factory=dict)      # pool id -> item ids nobody answered (replay)
+    unsupported_rules: dict = field(default_factory=dict)
+
+
+class _Run:
+    def __init__(self, inp: RunInput) -> None:
+        self.inp = inp
+        self.res = RunResult()
+        self.workers = inp.workers
+        self.rngs = [np.random.default_rng([int(inp.seed), int(inp.run_index), w.index]) for w in self.workers]
+        self.skills = {k: list(v) for k, v in inp.skills.items()}
+        self.restrictions = list(inp.restrictions)
+        self.trained = dict(inp.trained)
+        self.pools = [PoolState(p, inp.tasks.get(p["id"], []), inp.outputs.get(p.get("project_id"), {}), inp, self)
+                      for p in sorted(inp.pools, key=lambda p: (-int(p.get("priority") or 0), len(p["id"]), p["id"]))]
+        self.trainings = {tid: TrainingState(t, inp.tasks.get(tid, []), inp.outputs.get(t.get("project_id"), {}), inp, self)
+                          for tid, t in inp.trainings.items()}
+        self.pages = [0] * len(self.workers)
+        self.seq = 0
+        self.events: list = []
+        self.now = 0.0
+
+    # -- worker state seen by filters and rules
+    def skill(self, worker: int, skill_id: str, t: float):
+        history = self.skills.get((self.workers[worker].id, skill_id))
+        value = None
+        for at, v in history or ():
+            if at <= t:
+                value = v
+        return value
+
+    def restricted(self, worker: int, pool: PoolState, t: float) -> bool:
+        uid = self.workers[worker].id
+        for r in self.restrictions:
+            if r["user_id"] != uid or r["_from"] > t or (r["_to"] is not None and r["_to"] <= t):
+                continue
+            scope = r.get("scope")
+            if scope in ("ALL_PROJECTS", "SYSTEM") or (scope == "PROJECT" and r.get("project_id") == pool.project_id) \
+                    or (scope == "POOL" and r.get("pool_id") == pool.id):
+                return True
+        return False
+
+    def act(self, worker: int, pool: PoolState, action: dict, stats: dict, t: float) -> None:
+        kind, params = action.get("type"), action.get("parameters") or {}
+        uid = self.workers[worker].id
+        if kind in ("RESTRICTION_V2", "RESTRICTION"):
+            scope = params.get("scope", "PROJECT")
+            if self.restricted(worker, pool, t) and scope != "ALL_PROJECTS":
+                return
+            seconds = ban_seconds(params)
+            ban = {"user_id": uid, "scope": scope, "private_comment": params.get("private_comment") or "quality rule",
+                   "_from": t, "_to": None if seconds is None else t + seconds, "_pool": pool.id}
+            if scope == "PROJECT":
+                ban["project_id"] = pool.project_id
+            elif scope == "POOL":
+                ban["pool_id"] = pool.id
+            self.restrictions.append(ban)
+            self.res.restrictions.append(ban)
+        elif kind in ("SET_SKILL", "SET_SKILL_FROM_OUTPUT_FIELD"):
+            value = params.get("skill_value") if kind == "SET_SKILL" else stats.get(params.get("from_field"))
+            if value is None:
+                return
+            sid = str(params.get("skill_id"))
+            self.skills.setdefault((uid, sid), []).append((t, float(value)))
+            self.res.skills.append({"user_id": uid, "skill_id": sid, "value": float(value), "_at": t})
+        elif kind in ("REJECT_ALL_ASSIGNMENTS", "APPROVE_ALL_ASSIGNMENTS"):
+            status = "REJECTED" if kind.startswith("REJECT") else "ACCEPTED"
+            for a in self.res.assignments:
+                if a["user_id"] == uid and a["pool_id"] == pool.id and a["status"] in ("SUBMITTED", "ACCEPTED"):
+                    a["status"] = status
+
+    # -- the event loop
+    def push(self, t: float, kind: int, worker: int, payload=None) -> None:
+        self.seq += 1
+        heapq.heappush(self.events, (t, self.seq, kind, worker, payload))
+
+    def run(self) -> RunResult:
+        for w in self.workers:
+            self.push(w.arrival, _ARRIVE, w.index)
+        finite = [p for p in self.pools if p.finite]
+        while self.events:
+            t, _, kind, worker, payload = heapq.heappop(self.events)
+            self.now = t
+            if kind == _SUBMIT:
+                payload.pool.submit(payload, t)
+                if self.pages[worker] < self.workers[worker].session_pages:
+                    self.push(t, _REQUEST, worker)
+            else:
+                self._request(worker, t)
+            if finite and all(p.done_at is not None for p in finite):
+                break
+        self.res.end = self.now
+        for p in self.pools:
+            p.finish(self.res, self.now)
+        self.res.trained = {k: v for k, v in self.trained.items() if k not in self.inp.trained}
+        return self.res
+
+    def _request(self, worker: int, t: float) -> None:
+        for pool in self.pools:
+            if not pool.open_at(t) or self.restricted(worker, pool, t):
+                continue
+            w = self.workers[worker]
+            if not passes_filter(pool.filter, w.language, lambda sid: self.skill(worker, sid, t)):
+                continue
+            requirement = pool.training_requirement
+            if requirement:
+                tid = str(requirement.get("training_pool_id"))
+                done = self.trained.get((w.id, tid))
+                training = self.trainings.get(tid)
+                if done is None or (done[1] < float(requirement.get("training_passing_skill_value", 0))
+                                    and training is not None and training.may_retry(done[0], t)):
+                    if training is None or not training.open_at(t):
+                        continue
+                    end = training.take(worker, t)
+                    if end is not None:
+                        self.push(end, _REQUEST, worker)
+                        return
+                    continue
+                if done[1] < float(requirement.get("training_passing_skill_value", 0)):
+                    continue
+            page = pool.page(worker, t)
+            if page is not None:
+                self.pages[worker] += 1
+                self.push(page.end, _SUBMIT, worker, page)
+                return
+
+
+def simulate_run(inp: RunInput) -> RunResult:
+    """Simulate one run to its end (all finite pools complete, or no worker left)."""
+    return _Run(inp).run()
+
+
+def lognormal_seconds(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:
+    if sigma <= 0:
+        return np.full(n, float(median))
+    return rng.lognormal(math.log(max(median, 1e-3)), sigma, size=n)
+
+
+__all__ += ["lognormal_seconds", "solution_correct"]
