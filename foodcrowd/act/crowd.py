@@ -10,6 +10,8 @@ already running); ``toloka_sandbox``/``toloka`` read the token from the variable
 """
 from __future__ import annotations
 
+from foodcrowd.failpoints import failpoint
+
 import contextlib
 import logging
 import os
@@ -37,15 +39,17 @@ def client_for(plain: dict, run_dir: Path, items):
                                        f"export {crowd['token_env']}=<your Toloka OAuth token>")])
         yield TolokaClient(token, "SANDBOX" if crowd["backend"] == "toloka_sandbox" else "PRODUCTION", **opts)
         return
+    # the emulator accepts any token; a real one in the environment travels the same path (and is never logged)
+    token = os.environ.get(crowd["token_env"]) or "emulator"
     if crowd.get("url"):
-        yield TolokaClient("emulator", url=crowd["url"], **opts)
+        yield TolokaClient(token, url=crowd["url"], **opts)
         return
     from foodcrowd.emulator import start
 
     state_dir = Path(crowd.get("state_dir") or run_dir / "emulator")
     handle = start(crowd=crowd, questions=plain["questions"], world=items, state_dir=state_dir)
     try:
-        yield TolokaClient("emulator", url=handle.url, **opts)
+        yield TolokaClient(token, url=handle.url, **opts)
     finally:
         handle.stop()
 
@@ -116,6 +120,7 @@ def crowd_stage(ctx) -> dict:
             tmp = out / f"{name}.parquet.tmp"
             df.to_parquet(tmp, index=False)
             tmp.replace(out / f"{name}.parquet")
+            failpoint("crowd.download")
         state.downloaded["all"] = True
         state.save()
     summary = summarise(tables, plain, len(data["items"]))

@@ -7,6 +7,8 @@ platform's timestamps (simulated on the emulator).
 """
 from __future__ import annotations
 
+from foodcrowd.failpoints import failpoint
+
 import datetime
 import logging
 import time
@@ -59,6 +61,7 @@ def wait_for_pool(client, pool_id: str, poll_seconds: float, max_wait_seconds: f
                 raise CrowdPoolError(f"pool {pool_id} was closed by the platform ({reason}) before it was complete",
                                      where="toloka/state.json",
                                      fix="fix the cause (balance, expiry) and run again with the same run dir to resume")
+            failpoint("crowd.pool.running")
             pct = _completion(client, pool_id)
             if pct is not None and pct > bar.n:
                 bar.update(pct - bar.n)

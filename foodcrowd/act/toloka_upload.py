@@ -7,6 +7,8 @@ the missing ones are sent, so even a platform that forgot an operation never get
 """
 from __future__ import annotations
 
+from foodcrowd.failpoints import failpoint
+
 import logging
 
 from foodcrowd.act.toloka_state import CrowdState, operation_id
@@ -75,6 +77,7 @@ def upload_tasks(client, plan, ids: dict[str, str], state: CrowdState, batch_siz
                     sent += len(todo)
                 done[index] = {"operation_id": op_id, "count": len(batch), "sent": len(todo)}
                 state.save()
+                failpoint("crowd.upload.batch")
                 bar.update(len(batch))
     log.info("toloka: %d tasks uploaded (%d planned)", sent, total)
     return sent
