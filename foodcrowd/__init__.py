@@ -13,3 +13,13 @@ from pathlib import Path as _Path
 _ROOT = _Path(__file__).resolve().parent.parent
 CONF_DIR = _ROOT / "conf"
 SCHEMA_DIR = _ROOT / "schemas"
+
+
+def _register_resolvers() -> None:
+    """OmegaConf resolvers configs use (``${replay_classes:...}`` etc.); before any config is resolved."""
+    from foodcrowd.sources.replay import register_resolvers
+
+    register_resolvers()
+
+
+_register_resolvers()
