@@ -38,6 +38,7 @@ def _problem(path: Path) -> tuple[str, str] | None:
         return "missing", "not a regular file"
     if path.stat().st_size == 0:
         return "zero_byte", "the file is empty"
+    fmt = None
     try:
         with Image.open(path) as img:
             fmt = img.format
@@ -69,7 +70,7 @@ def check_files(items, progress: bool = True):
             if digest in seen:
                 bad = ("duplicate", f"same content as {seen[digest]}")
             else:
-                seen[digest] = item_id
+                seen[digest] = str(path)
         if bad:
             issues.append({"item_id": item_id, "path": str(path), "reason": bad[0], "detail": bad[1]})
         else:

@@ -67,16 +67,16 @@ def _plate(draw, rng, cx, cy, r, fresh):
     rim = _jitter(rng, (240, 240, 238) if rng.random() < 0.7 else tuple(int(v) for v in rng.integers(60, 230, 3)))
     draw.ellipse([cx - r, cy - r * 0.92, cx + r, cy + r * 0.92], fill=rim, outline=_shade(rim, 0.75))
     draw.ellipse([cx - r * 0.72, cy - r * 0.66, cx + r * 0.72, cy + r * 0.66], fill=_shade(rim, 0.95))
-    for _ in range(int(rng.integers(3, 9))):
-        a, d = rng.uniform(0, 2 * math.pi), rng.uniform(0, r * 0.45)
+    for _ in range(int(rng.integers(7, 15))):
+        a, d = rng.uniform(0, 2 * math.pi), rng.uniform(0, r * 0.5)
         colour = _jitter(rng, _fade(_SOLID_FOOD[rng.integers(len(_SOLID_FOOD))], fresh))
-        _blob(draw, rng, cx + d * math.cos(a), cy + d * math.sin(a), r * rng.uniform(0.12, 0.26), colour)
+        _blob(draw, rng, cx + d * math.cos(a), cy + d * math.sin(a), r * rng.uniform(0.1, 0.22), colour)
 
 
 def _pizza(draw, rng, cx, cy, r, fresh):
     draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=_fade((215, 165, 90), fresh), outline=(150, 100, 50))
     draw.ellipse([cx - r * 0.85, cy - r * 0.85, cx + r * 0.85, cy + r * 0.85], fill=_fade((210, 60, 35), fresh))
-    for _ in range(int(rng.integers(8, 18))):
+    for _ in range(int(rng.integers(14, 26))):
         a, d = rng.uniform(0, 2 * math.pi), rng.uniform(0, r * 0.75)
         t = r * rng.uniform(0.06, 0.12)
         colour = _fade([(245, 225, 140), (130, 30, 30), (60, 120, 40)][rng.integers(3)], fresh)
@@ -100,7 +100,7 @@ def _bread(draw, rng, cx, cy, r, fresh):
         x = cx - r * 0.7 + k * r * 0.45
         crust = _fade((180, 120, 60), fresh)
         draw.rounded_rectangle([x, cy - r * 0.5, x + r * 0.38, cy + r * 0.5], radius=r * 0.15, fill=crust)
-        draw.rounded_rectangle([x + 3, cy - r * 0.42, x + r * 0.38 - 3, cy + r * 0.42], radius=r * 0.1,
+        draw.rounded_rectangle([x + r * 0.05, cy - r * 0.42, x + r * 0.33, cy + r * 0.42], radius=r * 0.1,
                                fill=_fade((235, 215, 170), fresh))
 
 
@@ -159,12 +159,12 @@ def _soup(draw, rng, cx, cy, r, fresh):
     draw.ellipse([cx - r, cy - r * 0.92, cx + r, cy + r * 0.92], fill=bowl, outline=_shade(bowl, 0.7))
     soup = _jitter(rng, _fade(_SOUPS[rng.integers(len(_SOUPS))], fresh), 10)
     draw.ellipse([cx - r * 0.78, cy - r * 0.72, cx + r * 0.78, cy + r * 0.72], fill=soup)
-    for _ in range(int(rng.integers(0, 6))):  # herbs, croutons, a swirl of cream
+    for _ in range(int(rng.integers(0, 4))):  # herbs, croutons, a swirl of cream
         a, d = rng.uniform(0, 2 * math.pi), rng.uniform(0, r * 0.5)
         t = r * rng.uniform(0.03, 0.07)
         x, y = cx + d * math.cos(a), cy + d * math.sin(a)
         draw.ellipse([x - t, y - t, x + t, y + t], fill=[(60, 120, 40), (240, 235, 220), (200, 160, 80)][rng.integers(3)])
-    draw.ellipse([cx - r * 0.45, cy - r * 0.5, cx - r * 0.2, cy - r * 0.38], fill=_shade(soup, 1.35))
+    draw.ellipse([cx - r * 0.5, cy - r * 0.5, cx - r * 0.1, cy - r * 0.34], fill=_shade(soup, 1.45))
     if rng.random() < 0.5:  # a spoon
         draw.line([cx + r * 0.3, cy + r * 0.2, cx + r * 1.2, cy + r * 0.9], fill=(185, 185, 190), width=max(2, int(r * 0.08)))
 
