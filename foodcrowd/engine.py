@@ -147,5 +147,8 @@ def run(cfg: DictConfig, stages: tuple[Stage, ...] = STAGES) -> RunResult:
 
     plain = to_plain(cfg)
     run_dir = _run_dir(cfg)
-    summary = run_stages(cfg, plain, run_dir, stages)
+    from foodcrowd.record.tracking import tracking_session  # one ClearML task per job; no-op when disabled
+
+    with tracking_session(plain, run_dir):
+        summary = run_stages(cfg, plain, run_dir, stages)
     return RunResult(summary=summary.data, objective=summary.objective(plain), run_dir=run_dir)

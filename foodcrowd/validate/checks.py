@@ -172,5 +172,5 @@ def _targets_allowed(plain: dict) -> Iterator[Problem]:
     from foodcrowd.instantiate import ALLOWED_PREFIXES
 
     target = (plain.get("model") or {}).get("_target_", "")
-    if not target.startswith(ALLOWED_PREFIXES):
+    if target is not None and not str(target).startswith(ALLOWED_PREFIXES):  # null = model=none, no training
         yield Problem("model._target_", f"is {target!r}, outside the allow-list", "a class under: " + ", ".join(ALLOWED_PREFIXES))

@@ -1,0 +1,190 @@
+"""The train stage: a torch model learns the aggregated labels of the annotated dataset version.
+
+``train_stage(ctx)`` reads the annotated version (``ctx.result("register")["annotated_dataset_id"]``,
+through the configured DataView; without a registry result it reads the run's ``data/items.parquet`` and
+``labels/labels.parquet``, the same content), splits train/validation by item-id hash
+(``trainer.val_fraction``), builds ``cfg.model`` through the allow-listed instantiate with one head per
+question, trains (optionally weighting each sample by its label confidence), and scores the model on
+validation items against ground truth (``truth_<q>``) where known, else against control-task answers.
+Writes ``model/model.pt``, ``model/metrics.json``, ``model/history.csv`` and confusion-matrix PNGs;
+logs scalars, plots and the checkpoint to the current tracker. ``model=none`` skips the stage.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from foodcrowd.act.training.data import TrainingDataError, encode, labeled_table, load_images, split_is_val
+from foodcrowd.act.training.metrics import scores
+from foodcrowd.record.tracking import current
+
+__all__ = ["train_stage", "TrainingDataError"]
+
+log = logging.getLogger(__name__)
+
+
+def _classes(plain: dict) -> dict[str, list[str]]:
+    from foodcrowd.label_types import get_label_type
+
+    return {q: get_label_type(spec["type"]).classes(spec) for q, spec in plain["questions"].items()}
+
+
+def _read_annotated(ctx) -> tuple[Any, Any, str | None, dict]:
+    """(items, labels, dataset version id, where it came from) of the annotated dataset version."""
+    import pandas as pd
+
+    from foodcrowd.act.training.source import read_version
+
+    register = ctx.results.get("register") or {}
+    version = register.get("annotated_dataset_id")
+    if version:
+        items, labels, info = read_version(version, ctx.plain)
+        return items, labels, version, info
+    items_path, labels_path = ctx.run_dir / "data" / "items.parquet", ctx.run_dir / "labels" / "labels.parquet"
+    for p in (items_path, labels_path):
+        if not p.is_file():
+            raise TrainingDataError(f"{p} is missing and no annotated dataset version was registered: "
+                                    "run the data, crowd, aggregate and register stages first")
+    return pd.read_parquet(items_path), pd.read_parquet(labels_path), None, {"source": "run_dir"}
+
+
+def _control_truth(ctx, table, question: str, classes: list[str]) -> np.ndarray:
+    """Control-task answers as class indices per row of ``table`` (-1 where there is none)."""
+    import pandas as pd
+
+    path = ctx.run_dir / "data" / "control.parquet"
+    if not path.is_file():
+        return np.full(len(table), -1, dtype=np.int64)
+    control = pd.read_parquet(path)
+    answers = control[control["question"] == question].drop_duplicates("item_id").set_index("item_id")["answer"]
+    return encode(table["item_id"].map(answers), classes)
+
+
+def _evaluate(ctx, table, is_val: np.ndarray, preds: dict, classes: dict) -> tuple[dict, dict, dict]:
+    """Per question: scores on validation items against ground truth, else control answers."""
+    metrics, against, matrices = {}, {}, {}
+    for q, cls in classes.items():
+        truth = encode(table[f"truth_{q}"], cls) if f"truth_{q}" in table else np.full(len(table), -1)
+        use, kind = is_val & (truth >= 0), "ground_truth"
+        if not use.any():
+            truth, kind = _control_truth(ctx, table, q, cls), "control_answers"
+            use = is_val & (truth >= 0)
+            if not use.any():  # control items all fell into training: still a check, but say so
+                use, kind = truth >= 0, "control_answers_incl_train"
+        if not use.any():
+            against[q] = "none"
+            continue
+        s = scores(truth[use], preds[q][use], len(cls))
+        matrices[q] = s.pop("confusion")
+        metrics[q], against[q] = s, kind
+    return metrics, against, matrices
+
+
+def _plot_confusion(path: Path, q: str, matrix: list, labels: list[str]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(3.2, 3.0), dpi=100)
+    ax.imshow(np.asarray(matrix), cmap="Blues")
+    for (i, j), v in np.ndenumerate(np.asarray(matrix)):
+        ax.text(j, i, str(v), ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(len(labels)), labels, fontsize=8)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(f"model: {q}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def train_stage(ctx) -> dict:
+    plain, out = ctx.plain, ctx.out_dir
+    model_cfg, tr = plain.get("model") or {}, plain["trainer"]
+    if not model_cfg.get("_target_"):
+        log.info("stage train: model=none, nothing to train")
+        return {"skipped": True, "summary": {"model": {"metrics": {}, "skipped": True}}}
+    import torch
+
+    from foodcrowd.act.training.loop import fit, pick_device, predict
+    from foodcrowd.instantiate import instantiate
+
+    t0 = time.perf_counter()
+    torch.set_num_threads(int(tr.get("num_threads", 2)))
+    device = pick_device(tr.get("device", "auto"))
+    classes = _classes(plain)
+    items, labels, version, info = _read_annotated(ctx)
+    table = labeled_table(items, labels, list(classes))
+    ys_all = {q: encode(table[f"label_{q}"], cls) for q, cls in classes.items()}
+    if not any((y >= 0).any() for y in ys_all.values()):
+        raise TrainingDataError("the annotated dataset has no labels to train on (labels.parquet is empty or "
+                                "its labels match no class of conf/questions)")
+    is_val = split_is_val(table["item_id"].tolist(), float(tr["val_fraction"]))
+    size = int(tr.get("image_size", 64))
+    images, hit = load_images(table["item_id"].tolist(), table["path"].tolist(), size,
+                              Path(plain.get("home", ctx.run_dir)) / "cache" / "train", version)
+    t_data = time.perf_counter() - t0
+
+    tracker = current()
+    train_idx = torch.from_numpy(np.flatnonzero(~is_val))
+    ys = {q: torch.from_numpy(y)[train_idx] for q, y in ys_all.items()}
+    ws = {q: (torch.tensor(table[f"confidence_{q}"].fillna(1.0).to_numpy(float), dtype=torch.float32)[train_idx]
+              if tr.get("weight_by_confidence", True) else torch.ones(len(train_idx))) for q in classes}
+    torch.manual_seed(int(tr.get("seed", 0)))
+    model = instantiate(model_cfg, heads={q: len(c) for q, c in classes.items()}, _convert_="all")
+    val_x = images[torch.from_numpy(np.flatnonzero(is_val))]
+
+    def on_epoch(epoch: int, stats: dict) -> None:
+        tracker.scalar("loss", "train", stats["train_loss"], epoch)
+        tracker.scalar("lr", "lr", stats["lr"], epoch)
+        if len(val_x):
+            preds = predict(model, val_x, device=device)
+            for q, y in ys_all.items():
+                y_val = y[is_val]
+                mask = y_val >= 0
+                if mask.any():  # agreement with the crowd labels on held-out items
+                    stats[f"val_label_accuracy_{q}"] = float((preds[q][mask] == y_val[mask]).mean())
+                    tracker.scalar(f"val_label_accuracy", q, stats[f"val_label_accuracy_{q}"], epoch)
+
+    history = fit(model, images[train_idx], ys, ws, epochs=int(tr["epochs"]), batch_size=int(tr["batch_size"]),
+                  lr=float(tr["lr"]), weight_decay=float(tr.get("weight_decay", 0.0)), device=device,
+                  seed=int(tr.get("seed", 0)), on_epoch=on_epoch)
+    t_fit = time.perf_counter() - t0 - t_data
+    preds = predict(model, images, device=device)
+    metrics, against, matrices = _evaluate(ctx, table, is_val, preds, classes)
+
+    ckpt = out / "model.pt"
+    torch.save({"state_dict": model.state_dict(), "model": model_cfg, "classes": classes, "image_size": size,
+                "dataset_version": version, "metrics": metrics}, ckpt)
+    import pandas as pd
+
+    pd.DataFrame(history).to_csv(out / "history.csv", index=False)
+    for q, m in matrices.items():
+        _plot_confusion(out / f"confusion_{q}.png", q, m, classes[q])
+        tracker.confusion("confusion (validation)", q, m, classes[q], len(history))
+    for q in classes:
+        counts = table.loc[~is_val, f"label_{q}"].value_counts()
+        tracker.bars("label distribution (train)", q, {c: int(counts.get(c, 0)) for c in classes[q]})
+    for q, m in metrics.items():
+        for k in ("accuracy", "macro_f1"):
+            tracker.scalar(f"val_{k}", q, m[k], len(history))
+    tracker.params("datasets_used", {"annotated": version or "run_dir", **{k: str(v) for k, v in info.items()}})
+    tracker.artifact("checkpoint", ckpt)
+
+    accs = [m["accuracy"] for m in metrics.values()]
+    record = {"metrics": metrics, "evaluated_against": against, "checkpoint": str(ckpt), "epochs": len(history),
+              "accuracy": {**{q: m["accuracy"] for q, m in metrics.items()},
+                           "mean": float(np.mean(accs)) if accs else None},
+              "train_items": int((~is_val).sum()), "val_items": int(is_val.sum()), "device": device,
+              "image_cache_hit": hit, "seconds": {"data": round(t_data, 3), "fit": round(t_fit, 3)},
+              "dataset_version": version, "tracker_task": tracker.task_id}
+    (out / "metrics.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+    log.info("stage train: %s", ", ".join(f"{q} acc {m['accuracy']:.3f}" for q, m in metrics.items()))
+    return {"checkpoint": str(ckpt), "summary": {"model": record}}
