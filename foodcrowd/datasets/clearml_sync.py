@@ -74,7 +74,12 @@ def maybe_push(version, registry) -> dict[str, Any]:
         why = "no ClearML server configured" if not host else f"the ClearML server {host} does not answer"
         log.info("datasets: %s; version %s stays in the local registry %s", why, version.id, registry.root)
         return {"server": host, "pushed": False, "reason": why}
-    ids = push(version.id, registry)
+    try:
+        ids = push(version.id, registry)
+    except Exception as err:  # the local version is complete; the server copy can be pushed later
+        log.warning("datasets: pushing %s to ClearML failed (%s); it is registered locally, push it later with: "
+                    "python -m foodcrowd.datasets push %s", version.id, str(err).splitlines()[0][:200], version.id)
+        return {"server": host, "pushed": False, "reason": f"push failed: {str(err).splitlines()[0][:200]}"}
     return {"server": host, "pushed": True, "clearml_id": ids[version.id]}
 
 
