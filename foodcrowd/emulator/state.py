@@ -128,7 +128,7 @@ class EmulatorState:
 
     def start_run(self) -> dict:
         runs = self.runs()
-        base = self.clock() if not runs else runs[-1]["base"] + self.result(runs[-1]).end
+        base = float(int(self.clock())) if not runs else runs[-1]["base"] + self.result(runs[-1]).end
         run = {"id": f"run{len(runs) + 1}", "index": len(runs), "wall_start": self.clock(), "base": base,
                "members": [], "closed": {}}
         for kind in ("training", "pool"):
