@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from foodcrowd.errors import UserError
+
 __all__ = ["AggregateStageError", "aggregate_stage", "aggregate_answers", "method_for"]
 
 log = logging.getLogger(__name__)
@@ -24,8 +26,8 @@ log = logging.getLogger(__name__)
 LABEL_COLUMNS = ["item_id", "question", "label", "confidence", "n_answers", "method"]
 
 
-class AggregateStageError(RuntimeError):
-    """The stage cannot run; the message names the file or config key and what to do."""
+class AggregateStageError(UserError):
+    """The stage cannot run; ``where`` names the file, ``fix`` what to do."""
 
 
 def method_for(aggregation: dict, question: str) -> tuple[str, dict]:
@@ -96,7 +98,7 @@ def aggregate_stage(ctx) -> dict[str, Any]:
     questions, aggregation = plain["questions"], plain["aggregation"]
     path = ctx.run_dir / "toloka" / "answers.parquet"
     if not path.exists():
-        raise AggregateStageError(f"{path}: no answers to aggregate (the crowd stage writes this file; run it first)")
+        raise AggregateStageError("no answers to aggregate", str(path), "the crowd stage writes this file: run it first")
     by_question, control_answers = read_answers_by_question(path)
     per_question, skills, info = aggregate_answers(by_question, questions, aggregation)
     labels = pd.concat(per_question.values(), ignore_index=True) if per_question else pd.DataFrame(columns=LABEL_COLUMNS)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from foodcrowd.errors import UserError
+
 __all__ = ["AggregationError", "Aggregated", "METHODS", "POSTERIOR_METHODS", "fit_method", "crowdkit_model"]
 
 #: method name -> crowd-kit class name (crowdkit.aggregation)
@@ -36,8 +38,11 @@ METHODS = {
 POSTERIOR_METHODS = frozenset({"ds", "one_coin_ds", "glad", "mace"})
 
 
-class AggregationError(ValueError):
-    """Answers a method cannot aggregate; the message names the config key and the fix."""
+class AggregationError(UserError, ValueError):
+    """Answers a method cannot aggregate; ``where`` names the config key, ``fix`` what to do."""
+
+    def __init__(self, message: str, fix: str = "", where: str = "aggregation.method") -> None:
+        super().__init__(message, where, fix)
 
 
 @dataclass
@@ -54,11 +59,12 @@ def crowdkit_model(method: str, params: dict | None = None):
     import crowdkit.aggregation as ck
 
     if method not in METHODS:
-        raise AggregationError(f"unknown aggregation method {method!r}; available: {', '.join(METHODS)}")
+        raise AggregationError(f"unknown aggregation method {method!r}", "one of: " + ", ".join(METHODS))
     try:
         return getattr(ck, METHODS[method])(**dict(params or {}))
     except TypeError as err:
-        raise AggregationError(f"aggregation.params for {method}: {err} (see conf/aggregation/{method}.yaml)") from None
+        raise AggregationError(f"{err}", f"see conf/aggregation/{method}.yaml for {method}'s parameters",
+                               where="aggregation.params") from None
 
 
 def _encode(answers: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
@@ -148,7 +154,8 @@ def fit_method(method: str, params: dict | None, answers: pd.DataFrame) -> Aggre
     codes, tasks, workers, classes = _encode(answers)
     if method == "kos" and len(classes) != 2:
         raise AggregationError(f"KOS aggregates binary answers only; these have {len(classes)} classes "
-                               f"({', '.join(map(str, classes[:6]))}): choose another aggregation.method")
+                               f"({', '.join(map(str, classes[:6]))})",
+                               "choose another aggregation.method (ds, glad, mace, ...) or a per_question override")
     model = crowdkit_model(method, params)
     predicted = model.fit_predict(codes)
     probas = getattr(model, "probas_", None) if method not in ("mmsr", "kos") else None
