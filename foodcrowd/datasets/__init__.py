@@ -46,7 +46,7 @@ def get(ref: str, root: str | os.PathLike | None = None, clearml: bool | None = 
             raise
         from foodcrowd.datasets.clearml_sync import get_from_server
 
-        path = get_from_server(ref, reg) if clearml or clearml is None else None
+        path = get_from_server(ref, reg)
         if path is None:
             raise
         return path

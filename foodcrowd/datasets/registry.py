@@ -206,12 +206,15 @@ class Registry:
 
     def _sweep(self) -> None:
         """Remove staging dirs and temporary objects left by killed registrations."""
+        killed = False
         for d in (self.root / "staging").iterdir():
             pid = d.name.split("-", 1)[0]
             if pid.isdigit() and not _pid_alive(int(pid)):
                 shutil.rmtree(d, ignore_errors=True)
                 log.info("removed the unfinished registration %s", d.name)
-        self.store.sweep()
+                killed = True
+        if killed:  # only a killed writer leaves temporary objects: skip the scan otherwise
+            self.store.sweep()
 
     @contextmanager
     def _lock(self) -> Iterator[None]:
