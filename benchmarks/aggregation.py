@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import report
 
 CLASSES = np.array(["solid", "liquid", "other"], dtype=object)
 
@@ -114,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
                 eng.append(engine(run_dir, method, params))
             ratio = min(eng) / min(base)
             worst = max(worst, ratio)
+            size = f"{len(answers) // 1000}k" if len(answers) < 1_000_000 else f"{len(answers) / 1e6:g}M"
+            report(f"aggregation stage {method}, {size} answers", min(eng), "s", baseline=min(base),
+                   baseline_name="crowd-kit directly", target="ratio <= 1.1")
             print(f"{method:12s} crowd-kit directly {min(base):7.2f} s (on integer codes {min(coded):7.2f} s)   "
                   f"engine stage {min(eng):7.2f} s   ratio {ratio:.3f} (vs integer codes {min(eng) / min(coded):.3f})"
                   f"   accuracy {engine.accuracy:.4f}", flush=True)
