@@ -241,8 +241,22 @@ def create_task_suites(state: EmulatorState, body, params: dict):
 
 
 def task_listing(state: EmulatorState, params: dict) -> list[dict]:
-    ids = state.tasks_by_pool.get(params["pool_id"], []) if "pool_id" in params else list(state.docs["task"])
-    return [task_view(state, state.docs["task"][t]) for t in ids]
+    """Tasks of a pool (ids ascending, fixed width), cut to the id range before any view is built."""
+    import bisect
+
+    ids = state.tasks_by_pool.get(params["pool_id"], []) if "pool_id" in params else sorted(state.docs["task"])
+    lo, hi = 0, len(ids)
+    if "id_gt" in params:
+        lo = bisect.bisect_right(ids, params["id_gt"])
+    if "id_gte" in params:
+        lo = max(lo, bisect.bisect_left(ids, params["id_gte"]))
+    if "id_lt" in params:
+        hi = bisect.bisect_left(ids, params["id_lt"])
+    if "id_lte" in params:
+        hi = min(hi, bisect.bisect_right(ids, params["id_lte"]))
+    if params.get("sort", "id") == "id":
+        hi = min(hi, lo + min(int(params.get("limit") or 50), 100_000) + 1)
+    return [task_view(state, state.docs["task"][t]) for t in ids[lo:hi]]
 
 
 def patch_task(state: EmulatorState, oid: str, body: dict) -> dict:

@@ -33,8 +33,16 @@ def task_view(state: EmulatorState, task: dict, answers: int | None = None) -> d
     return out
 
 
+_SUITE_KEYS = ("id", "pool_id", "input_values", "known_solutions", "message_on_unknown_solution")
+
+
+def _suite_task(task: dict) -> dict:
+    """A task as an assignment carries it (Toloka sends the inputs, not the pool-side settings)."""
+    return {k: task[k] for k in _SUITE_KEYS if k in task}
+
+
 def assignment_view(state: EmulatorState, run: dict, a: dict, status: str) -> dict:
-    tasks = [public(state.docs["task"][t]) for t in a["task_ids"]]
+    tasks = [_suite_task(state.docs["task"][t]) for t in a["task_ids"]]
     out = {"id": a["id"], "task_suite_id": a["id"] + "s", "pool_id": a["pool_id"], "user_id": a["user_id"],
            "status": status, "reward": a["reward"] if status in ("SUBMITTED", "ACCEPTED") else 0.0,
            "tasks": tasks, "mixed": True, "automerged": False, "created": iso(run["base"] + a["created"])}
