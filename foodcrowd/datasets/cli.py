@@ -1,4 +1,4 @@
-"""``python -m foodcrowd.datasets list|show|get|diff|lineage|push``: the registry from a shell.
+"""``python -m foodcrowd.datasets list|show|get|diff|lineage|push|gc``: the registry from a shell.
 
 The registry root is ``--root``, else ``$FOODCROWD_HOME/datasets`` (the config's ``dataset.registry``
 default). ``--json`` prints machine-readable output. Errors print one screen and exit with code 2.
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
                       ("push", "create the version (and missing parents) on the configured ClearML server")):
         sp = sub.add_parser(cmd, help=text)
         sp.add_argument("ref", help="id (or prefix), project/name/version, project/name or name (= latest)")
+    sub.add_parser("gc", help="delete stored files no version refers to (left by failed registrations)")
     d = sub.add_parser("diff", help="files, metadata, tables and artifacts changed from A to B")
     d.add_argument("a")
     d.add_argument("b")
@@ -84,6 +85,9 @@ def _run(args, reg) -> int:
             for kind in ("added", "removed", "changed"):
                 for name in d["tables"][kind]:
                     print(f"  table {name}: {kind}", file=out)
+    elif args.command == "gc":
+        n, size = reg.gc()
+        print(f"freed {n} files, {size / 1e6:.2f} MB", file=out)
     elif args.command == "push":
         from foodcrowd.datasets.clearml_sync import push
 

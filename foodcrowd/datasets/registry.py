@@ -68,14 +68,14 @@ class Registry:
         parent_ids = tuple(self.version(p).id for p in parents)
         meta = _plain_json(metadata or {}, "metadata")
         self._prepare()
-        manifest = build_manifest(files, self.store, progress=progress)
-        if manifest.problems and on_bad == "raise":
-            raise DatasetFilesError(manifest.problems)
         staging = self.root / "staging" / f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         staging.mkdir(parents=True)
-        try:
+        try:  # tables and artifacts first: a bad one fails before any file is stored
             table_info = _write_tables(staging / "tables", tables or {})
             artifact_info = _write_artifacts(staging / "artifacts", artifacts or {})
+            manifest = build_manifest(files, self.store, progress=progress)
+            if manifest.problems and on_bad == "raise":
+                raise DatasetFilesError(manifest.problems)
             content = {"project": project, "name": name, "parents": list(parent_ids), "metadata": meta,
                        "files": manifest.files, "tables": {k: v["sha256"] for k, v in table_info.items()},
                        "artifacts": {k: v["sha256"] for k, v in artifact_info.items()}}
@@ -199,6 +199,18 @@ class Registry:
         return bad
 
     # -- housekeeping --------------------------------------------------------------------------------
+    def gc(self) -> tuple[int, int]:
+        """Delete stored objects no version refers to (left by failed registrations); (files, bytes) freed."""
+        with self._lock():
+            used = {sha for v in self.versions() for _, sha in v.files().values()}
+            freed = [0, 0]
+            for obj in self.store.root.glob("*/*"):
+                if obj.name not in used and ".tmp-" not in obj.name:
+                    freed[0] += 1
+                    freed[1] += obj.stat().st_size
+                    obj.unlink()
+        return freed[0], freed[1]
+
     def _prepare(self) -> None:
         for d in (self._versions_dir, self.root / "staging", self.store.root):
             d.mkdir(parents=True, exist_ok=True)

@@ -46,6 +46,8 @@ def test_list_show_lineage_diff_and_get(reg, capsys):
     code, out, _ = _cli(reg, capsys, "get", "food/annotated/1")
     folder = out.strip()
     assert code == 0 and os.path.isfile(os.path.join(folder, "images", "extra.png"))
+    code, out, _ = _cli(reg, capsys, "gc")
+    assert code == 0 and out.startswith("freed 0 files")
 
 
 def test_errors_are_one_screen_with_exit_code_2(reg, capsys):

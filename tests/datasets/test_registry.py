@@ -156,3 +156,18 @@ def test_a_short_object_left_by_a_killed_writer_is_replaced(tmp_path):
     v = reg.register("food", "raw", files)
     assert reg.verify(v.id) == [] and obj.read_bytes() == body
     assert (get(v.id, root=reg.root) / "images/img_0001.bin").read_bytes() == body
+
+
+def test_gc_frees_objects_only_failed_registrations_left(tmp_path):
+    reg = Registry(tmp_path / "reg")
+    kept = reg.register("food", "raw", _files(tmp_path / "a", n=4))
+    with pytest.raises(DatasetError):
+        reg.register("food", "raw", _files(tmp_path / "b", n=3, tag="other"), metadata={"bad": float("inf")})
+    with pytest.raises(DatasetError):
+        reg.register("food", "raw", _files(tmp_path / "b", n=3, tag="other"), tables={"t": pd.DataFrame({"m": [1, "x"]})})
+    assert reg.gc() == (0, 0)  # metadata and tables are checked before any file is stored
+    files = {**_files(tmp_path / "b", n=3, tag="other"), "images/gone.bin": tmp_path / "gone.bin"}
+    with pytest.raises(DatasetFilesError):
+        reg.register("food", "raw", files)
+    assert reg.gc() == (3, 3 * 2048)  # the three files stored before the missing one was found
+    assert reg.verify(kept.id) == [] and reg.store.bytes_used() == 4 * 2048
