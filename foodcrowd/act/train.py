@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from foodcrowd.act.training.data import TrainingDataError, encode, labeled_table, load_images, split_is_val
+from foodcrowd.act.training.data import TrainingDataError, encode, load_images, split_is_val
 from foodcrowd.act.training.metrics import scores
 from foodcrowd.record.tracking import current
 
@@ -32,25 +32,6 @@ def _classes(plain: dict) -> dict[str, list[str]]:
     from foodcrowd.label_types import get_label_type
 
     return {q: get_label_type(spec["type"]).classes(spec) for q, spec in plain["questions"].items()}
-
-
-def _read_annotated(ctx) -> tuple[Any, Any, str | None, dict]:
-    """(items, labels, dataset version id, where it came from) of the annotated dataset version."""
-    import pandas as pd
-
-    from foodcrowd.act.training.source import read_version
-
-    register = ctx.results.get("register") or {}
-    version = register.get("annotated_dataset_id")
-    if version:
-        items, labels, info = read_version(version, ctx.plain)
-        return items, labels, version, info
-    items_path, labels_path = ctx.run_dir / "data" / "items.parquet", ctx.run_dir / "labels" / "labels.parquet"
-    for p in (items_path, labels_path):
-        if not p.is_file():
-            raise TrainingDataError(f"{p} is missing and no annotated dataset version was registered: "
-                                    "run the data, crowd, aggregate and register stages first")
-    return pd.read_parquet(items_path), pd.read_parquet(labels_path), None, {"source": "run_dir"}
 
 
 def _control_truth(ctx, table, question: str, classes: list[str]) -> np.ndarray:
@@ -120,8 +101,9 @@ def train_stage(ctx) -> dict:
     torch.set_num_threads(int(tr.get("num_threads", 2)))
     device = pick_device(tr.get("device", "auto"))
     classes = _classes(plain)
-    items, labels, version, info = _read_annotated(ctx)
-    table = labeled_table(items, labels, list(classes))
+    from foodcrowd.act.training.source import read_rows
+
+    table, version, info = read_rows(ctx, list(classes))
     ys_all = {q: encode(table[f"label_{q}"], cls) for q, cls in classes.items()}
     if not any((y >= 0).any() for y in ys_all.values()):
         raise TrainingDataError("the annotated dataset has no labels to train on (labels.parquet is empty or "
@@ -129,14 +111,16 @@ def train_stage(ctx) -> dict:
     is_val = split_is_val(table["item_id"].tolist(), float(tr["val_fraction"]))
     size = int(tr.get("image_size", 64))
     images, hit = load_images(table["item_id"].tolist(), table["path"].tolist(), size,
-                              Path(plain.get("home", ctx.run_dir)) / "cache" / "train", version)
+                              Path(plain.get("home", ctx.run_dir)) / "cache" / "train", info.get("content"))
     t_data = time.perf_counter() - t0
 
     tracker = current()
     train_idx = torch.from_numpy(np.flatnonzero(~is_val))
     ys = {q: torch.from_numpy(y)[train_idx] for q, y in ys_all.items()}
-    ws = {q: (torch.tensor(table[f"confidence_{q}"].fillna(1.0).to_numpy(float), dtype=torch.float32)[train_idx]
-              if tr.get("weight_by_confidence", True) else torch.ones(len(train_idx))) for q in classes}
+    view_w = table["weight"].fillna(1.0).to_numpy(float)  # the DataView's per-row sampling weight
+    ws = {q: torch.tensor(view_w * (table[f"confidence_{q}"].fillna(1.0).to_numpy(float)
+                                    if tr.get("weight_by_confidence", True) else 1.0), dtype=torch.float32)[train_idx]
+          for q in classes}
     torch.manual_seed(int(tr.get("seed", 0)))
     model = instantiate(model_cfg, heads={q: len(c) for q, c in classes.items()}, _convert_="all")
     val_x = images[torch.from_numpy(np.flatnonzero(is_val))]
@@ -184,7 +168,8 @@ def train_stage(ctx) -> dict:
                            "mean": float(np.mean(accs)) if accs else None},
               "train_items": int((~is_val).sum()), "val_items": int(is_val.sum()), "device": device,
               "image_cache_hit": hit, "seconds": {"data": round(t_data, 3), "fit": round(t_fit, 3)},
-              "dataset_version": version, "tracker_task": tracker.task_id}
+              "dataset_version": version, "datasets_used": info.get("versions") or [], "source": info["source"],
+              "tracker_task": tracker.task_id}
     (out / "metrics.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
     log.info("stage train: %s", ", ".join(f"{q} acc {m['accuracy']:.3f}" for q, m in metrics.items()))
     return {"checkpoint": str(ckpt), "summary": {"model": record}}

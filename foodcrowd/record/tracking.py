@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from foodcrowd.errors import UserError
+
 __all__ = ["Tracker", "ClearMLTracker", "TrackingError", "tracking_session", "current", "find_sessions",
            "read_events", "read_scalars", "read_task", "redact"]
 
@@ -41,11 +43,8 @@ sdk {{
 """
 
 
-class TrackingError(SystemExit):
-    """Tracking was asked for but cannot work (e.g. ``tracking.offline=false`` and no server answers).
-
-    A ``SystemExit``: the message is printed as one line and the run stops with exit code 1.
-    """
+class TrackingError(UserError):
+    """Tracking was asked for but cannot work (e.g. ``tracking.offline=false`` and no server answers)."""
 
 
 def redact(node: Any) -> Any:
@@ -167,8 +166,9 @@ def _decide_offline(tr: dict) -> tuple[bool, Path | None]:
     host = _server(user_conf)
     up = bool(host) and _ping(host, float(tr.get("ping_timeout_seconds", 2)))
     if mode is False and not up:
-        raise TrackingError(f"tracking.offline=false but {'no ClearML server is configured' if not host else host + ' does not answer a ping'}: "
-                            "set CLEARML_API_HOST and keys (or ~/clearml.conf), or use tracking.offline=auto")
+        raise TrackingError(f"is false but {'no ClearML server is configured' if not host else host + ' does not answer a ping'}",
+                            "tracking.offline", "set CLEARML_API_HOST and keys (or ~/clearml.conf), or use "
+                            "tracking.offline=auto")
     if up:
         log.info("tracking: ClearML server %s answers, tracking online", host)
     return not up, user_conf

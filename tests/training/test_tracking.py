@@ -54,6 +54,7 @@ def test_online_required_without_a_server_stops_with_a_clear_message(tmp_path, m
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("CLEARML_API_HOST", "http://127.0.0.1:9")  # nothing listens there
     plain = validate(compose_cfg(["tracking.offline=false", "tracking.ping_timeout_seconds=0.5"]))
-    with pytest.raises(TrackingError, match="tracking.offline=false.*does not answer"):
+    with pytest.raises(TrackingError, match="is false but .* does not answer") as err:
         with tracking_session(plain, tmp_path):
             pass
+    assert err.value.where == "tracking.offline" and "CLEARML_API_HOST" in err.value.fix

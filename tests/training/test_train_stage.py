@@ -82,3 +82,23 @@ def test_checkpoint_and_metrics_are_in_the_offline_clearml_session(tiny_run, mon
     assert np.isclose(saved["metrics"]["food_type"]["accuracy"], model["metrics"]["food_type"]["accuracy"])
     text = (session / "task.json").read_text()
     assert "sekret-value-123" not in text and "TOLOKA_API_TOKEN" in text  # the env var name, never its value
+
+
+def test_the_stage_reads_the_registered_version_through_the_dataview(tiny_run):
+    import pandas as pd
+
+    from foodcrowd.act.register import wide_labels
+    from foodcrowd.datasets import Registry
+
+    ctx = stage_context(tiny_run, ["tracking=none", "dataview=confident"])
+    items = pd.read_parquet(tiny_run / "data" / "items.parquet")
+    labels = pd.read_parquet(tiny_run / "labels" / "labels.parquet")
+    registry = Registry(ctx.plain["dataset"]["registry"])
+    version = registry.register("tests", "tiny-annotated", {r: tiny_run / "data" / r for r in items["relpath"]},
+                                tables={"labels": wide_labels(items, labels), "items": items.drop(columns=["path"])})
+    ctx.results["register"] = {"annotated_dataset_id": version.id}
+    model = train_stage(ctx)["summary"]["model"]
+    confident = int((labels.query("question == 'food_type'")["confidence"] >= 0.8).sum())
+    assert model["train_items"] + model["val_items"] == confident < 90  # dataview.where kept only these
+    assert model["datasets_used"] == [version.id] and model["source"] == "dataview"
+    assert model["evaluated_against"]["food_type"] == "ground_truth"  # truth came along in the items table

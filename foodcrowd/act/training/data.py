@@ -18,12 +18,14 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from foodcrowd.errors import UserError
+
 __all__ = ["TrainingDataError", "labeled_table", "split_is_val", "encode", "load_images"]
 
 log = logging.getLogger(__name__)
 
 
-class TrainingDataError(ValueError):
+class TrainingDataError(UserError, ValueError):
     """The annotated data cannot be trained on (no labels, missing image files, ...)."""
 
 

@@ -1,52 +1,67 @@
-"""Where the train stage's rows come from: a registered dataset version (through the DataView when one
-is configured), as ``(items, labels, info)`` tables in the shapes of ``data/items.parquet`` and
-``labels/labels.parquet``; ``items.path`` points at local files of the version."""
+"""Where the train stage's rows come from: the annotated dataset version in the registry, through the
+configured DataView (``conf/dataview/``: which versions, a ``where`` filter, per-class weights), or, when no
+version was registered (a stage run on its own), the run dir's ``data/items.parquet`` joined with
+``labels/labels.parquet`` (the same content).
+
+Either way the result is one row per item: ``item_id``, ``path`` (a local file), ``label_<q>``,
+``confidence_<q>``, ``weight`` (the DataView's sampling weight, 1.0 without one) and ``truth_<q>`` where the
+items table carries ground truth.
+"""
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
-from foodcrowd.act.training.data import TrainingDataError
+from foodcrowd.act.training.data import TrainingDataError, labeled_table
 
-__all__ = ["read_version"]
-
-
-def _long_labels(wide, questions):
-    """``label_<q>``/``confidence_<q>`` columns -> the long ``item_id, question, label, confidence`` table."""
-    import pandas as pd
-
-    parts = []
-    for q in questions:
-        if f"label_{q}" in wide:
-            conf = wide[f"confidence_{q}"] if f"confidence_{q}" in wide else 1.0
-            parts.append(pd.DataFrame({"item_id": wide["item_id"], "question": q, "label": wide[f"label_{q}"],
-                                       "confidence": conf}))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["item_id", "question", "label", "confidence"])
+__all__ = ["read_rows"]
 
 
-def read_version(version_id: str, plain: dict) -> tuple[Any, Any, dict]:
-    """Items (with local ``path``) and labels of the annotated version ``version_id``."""
-    from foodcrowd.datasets.registry import Registry
+def _from_registry(plain: dict, annotated: str, raw: str | None) -> tuple[Any, dict]:
+    from foodcrowd.datasets import Registry
+    from foodcrowd.datasets.dataview import resolve
 
     registry = Registry(plain["dataset"]["registry"])
-    version = registry.version(version_id)
     dataview = plain.get("dataview") or {}
-    try:
-        from foodcrowd.datasets import dataview as dv_module
-    except ImportError:
-        dv_module = None
-    if dv_module is not None and hasattr(dv_module, "resolve"):
-        frame = dv_module.resolve(dataview, registry=registry, annotated=version_id, plain=plain)
-        items = frame
-        labels = _long_labels(frame, plain["questions"])
-        return items, labels, {"source": "dataview", "where": dataview.get("where")}
-    root = Path(registry.get(version_id))
-    tables = set(version.tables)
-    if "items" not in tables or "labels" not in tables:
-        raise TrainingDataError(f"dataset version {version_id} carries tables {sorted(tables)}; the train stage "
-                                "needs 'items' and 'labels' (re-run the register stage)")
-    items = version.table("items")
-    if "relpath" in items:
-        items = items.assign(path=[str(root / r) for r in items["relpath"]])
-    return items, version.table("labels"), {"source": "registry"}
+    frame = resolve(dataview, registry, annotated=annotated, raw=raw, plain=plain)
+    versions = sorted(set(map(str, frame["version_id"]))) if "version_id" in frame else [annotated]
+    # the image cache key: the files' content hashes, so every version with the same images (each sweep
+    # job registers its own annotated version of the same raw images) shares one cache
+    manifest = {v: registry.version(v).files() for v in versions}
+    content = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:20]
+    return frame, {"source": "dataview", "versions": versions, "where": dataview.get("where"), "content": content}
+
+
+def _from_run_dir(run_dir: Path, questions: list[str]) -> tuple[Any, dict]:
+    import pandas as pd
+
+    items_path, labels_path = run_dir / "data" / "items.parquet", run_dir / "labels" / "labels.parquet"
+    for p in (items_path, labels_path):
+        if not p.is_file():
+            raise TrainingDataError(f"{p} is missing and no annotated dataset version was registered: "
+                                    "run the data, crowd, aggregate and register stages first")
+    table = labeled_table(pd.read_parquet(items_path), pd.read_parquet(labels_path), questions)
+    return table.assign(weight=1.0), {"source": "run_dir"}
+
+
+def read_rows(ctx, questions: list[str]) -> tuple[Any, str | None, dict]:
+    """(rows, annotated version id or None, where they came from)."""
+    register = ctx.results.get("register") or {}
+    annotated = register.get("annotated_dataset_id")
+    if not annotated:
+        table, info = _from_run_dir(ctx.run_dir, questions)
+        return table, None, info
+    table, info = _from_registry(ctx.plain, annotated, register.get("raw_dataset_id"))
+    if table.empty:
+        raise TrainingDataError(f"the DataView selects no rows of version {annotated} "
+                                f"(dataview.where={info.get('where')!r}): loosen dataview.where")
+    for q in questions:
+        if f"label_{q}" not in table:
+            table[f"label_{q}"] = None
+        if f"confidence_{q}" not in table:
+            table[f"confidence_{q}"] = 1.0
+    if "weight" not in table:
+        table["weight"] = 1.0
+    return table, annotated, info
