@@ -72,7 +72,9 @@ def maybe_push(version, registry) -> dict[str, Any]:
     host = server_host()
     if not host or not server_available(host):
         why = "no ClearML server configured" if not host else f"the ClearML server {host} does not answer"
-        log.info("datasets: %s; version %s stays in the local registry %s", why, version.id, registry.root)
+        # the default (no server) is worth a line in the run log; a configured server that is down, a warning
+        log.log(logging.INFO if not host else logging.WARNING, "datasets: %s; version %s stays in the local "
+                "registry %s", why, version.id, registry.root)
         return {"server": host, "pushed": False, "reason": why}
     try:
         ids = push(version.id, registry)

@@ -149,8 +149,13 @@ class Registry:
         return self._materialise(version, ready)
 
     def _materialise(self, version: DatasetVersion, ready: Path) -> Path:
+        self._cache_dir.mkdir(parents=True, exist_ok=True)
+        for old in self._cache_dir.glob(".tmp-*"):  # left by a get that was killed
+            pid = old.name.split("-")[1]
+            if pid.isdigit() and not _pid_alive(int(pid)):
+                shutil.rmtree(old, ignore_errors=True)
         tmp = self._cache_dir / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir(parents=True)
+        tmp.mkdir()
         try:
             link = True
             for rel, (_, sha) in version.files().items():
@@ -241,6 +246,9 @@ class Registry:
 
 def _before_commit(staging: Path) -> None:
     """The last moment before a staged version becomes visible (a seam for crash tests)."""
+    from foodcrowd.failpoints import failpoint
+
+    failpoint("register.staged")
 
 
 def _pid_alive(pid: int) -> bool:

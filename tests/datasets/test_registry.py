@@ -171,3 +171,20 @@ def test_gc_frees_objects_only_failed_registrations_left(tmp_path):
         reg.register("food", "raw", files)
     assert reg.gc() == (3, 3 * 2048)  # the three files stored before the missing one was found
     assert reg.verify(kept.id) == [] and reg.store.bytes_used() == 4 * 2048
+
+
+def test_concurrent_registrations_of_the_same_content_make_one_version(tmp_path):
+    _files(tmp_path / "a", n=200)
+    script = textwrap.dedent(f"""
+        import pathlib
+        from foodcrowd.datasets import Registry
+        src = pathlib.Path({str(tmp_path / "a")!r})
+        files = {{f"images/{{p.name}}": p for p in sorted(src.iterdir())}}
+        print(Registry({str(tmp_path / "reg")!r}).register("food", "raw", files, progress=False).id)
+    """)
+    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    ids = {p.communicate(timeout=120)[0].strip() for p in procs}
+    assert len(ids) == 1 and all(p.returncode == 0 for p in procs)
+    reg = Registry(tmp_path / "reg")
+    assert [v.id for v in reg.versions()] == list(ids) and reg.verify(ids.pop()) == []
+    assert reg.store.bytes_used() == 200 * 2048
