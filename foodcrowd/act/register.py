@@ -22,8 +22,6 @@ log = logging.getLogger(__name__)
 
 def wide_labels(items, labels):
     """Long labels -> one row per item: ``item_id, relpath, <q>, confidence_<q>, n_answers_<q>``."""
-    import pandas as pd
-
     wide = items[["item_id", "relpath"]].drop_duplicates("item_id").set_index("item_id")
     for q, part in labels.groupby("question", sort=True):
         part = part.drop_duplicates("item_id", keep="last").set_index("item_id")
@@ -125,7 +123,7 @@ def register_stage(ctx) -> dict:
     (out / "preview.html").write_text(preview_html(wide, paths, questions, f"{ds['project']}/{name}", facts),
                                       encoding="utf-8")
     plots = label_plots(wide, questions, _classes(ctx.plain), out / "plots")
-    files = {str(r): Path(p) for r, p in zip(items["relpath"], items["path"])}
+    files = {str(r): Path(p) for r, p in zip(items["relpath"], items["path"]) if p}  # replayed items have no file
     tables = {"labels": wide, "items": items.drop(columns=["path"], errors="ignore")}
     if answers is not None:
         tables["answers"] = answers

@@ -1,7 +1,6 @@
 """The registry: idempotent registration, storage by content hash, cached get, lineage, diff, bad files."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
