@@ -108,9 +108,12 @@ def _plot(rows: list[dict], path: Path) -> None:
         if not pts:
             continue
         ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=marker, s=40, label=name)
+        tags: dict[tuple[float, float], list[str]] = {}  # jobs on the same point share one label
         for x, y, r in pts:
             tag = f"o{r.get('overlap')}{'d' if r.get('dynamic_overlap') else ''} {r.get('aggregation') or ''}"
-            ax.annotate(tag.strip(), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+            tags.setdefault((round(x, 6), round(y, 6)), []).append(tag.strip())
+        for (x, y), names in tags.items():
+            ax.annotate(", ".join(names), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
     ax.set_xlabel("annotation cost (USD)")
     ax.set_ylabel("accuracy (mean over questions)")
     ax.set_title(f"{path.parent.name}: accuracy against annotation cost ({len(rows)} jobs)", fontsize=9)
