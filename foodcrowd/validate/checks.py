@@ -174,3 +174,16 @@ def _targets_allowed(plain: dict) -> Iterator[Problem]:
     target = (plain.get("model") or {}).get("_target_", "")
     if target is not None and not str(target).startswith(ALLOWED_PREFIXES):  # null = model=none, no training
         yield Problem("model._target_", f"is {target!r}, outside the allow-list", "a class under: " + ", ".join(ALLOWED_PREFIXES))
+
+
+@check
+def _dataview_weights_fit_questions(plain: dict) -> Iterator[Problem]:
+    questions = _questions(plain)
+    for name, spec in ((plain.get("dataview") or {}).get("weights") or {}).items():
+        if name not in questions:
+            yield Problem(f"dataview.weights.{name}", "names no question", f"questions are: {', '.join(sorted(questions))}")
+        elif isinstance(spec, dict):
+            classes = [str(c) for c in questions[name].get("classes") or []]
+            for cls in sorted(set(map(str, spec)) - set(classes)) if classes else ():
+                yield Problem(f"dataview.weights.{name}.{cls}", f"is not a class of question {name}",
+                              f"one of: {', '.join(classes)}")

@@ -78,3 +78,16 @@ def test_bad_where_weights_and_versions_name_their_config_key(versions):
 def test_double_quoted_words_become_strings_unless_they_are_columns():
     assert quote_strings('food_type == "liquid"', {"food_type"}) == "food_type == 'liquid'"
     assert quote_strings('"food_type" = \'a "b"\'', {"food_type"}) == '"food_type" = \'a "b"\''
+
+
+def test_weights_naming_unknown_questions_or_classes_fail_validation():
+    from foodcrowd.validate import ConfigError, validate
+    from tests.conftest import compose_cfg
+
+    validate(compose_cfg(["dataview=confident"]))
+    validate(compose_cfg(["dataview=liquid_boost"]))
+    with pytest.raises(ConfigError) as err:
+        validate(compose_cfg(["dataview=liquid_boost", "+dataview.weights.colour={red: 2}",
+                              "+dataview.weights.food_type.soup=3"]))
+    text = err.value.render()
+    assert "dataview.weights.colour" in text and "dataview.weights.food_type.soup" in text
