@@ -61,6 +61,7 @@ def _evaluate(ctx, table, is_val: np.ndarray, preds: dict, classes: dict) -> tup
             against[q] = "none"
             continue
         s = scores(truth[use], preds[q][use], len(cls))
+        s["majority_share"] = float(np.bincount(truth[use]).max() / use.sum())  # what always-the-commonest scores
         matrices[q] = s.pop("confusion")
         metrics[q], against[q] = s, kind
     return metrics, against, matrices

@@ -52,3 +52,26 @@ def test_optuna_sweep_runs_six_trials_and_respects_the_budget(tmp_path):
     assert (over["objective"] == float("-inf")).all()  # over budget never wins
     if len(within):
         assert best.best_value == pytest.approx(within["label_accuracy"].max())
+
+
+def test_food_end_to_end_records_the_model_in_summary_and_clearml_session(tmp_path):
+    import json
+
+    from foodcrowd.record.tracking import find_sessions, read_scalars, read_task
+
+    run = tmp_path / "run"
+    proc = run_cli("+experiment=food", "dataset.size=200", "trainer.epochs=4", f"hydra.run.dir={run}",
+                   env={"FOODCROWD_HOME": str(tmp_path / "home")})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((run / "summary.json").read_text())
+    model = summary["model"]
+    assert set(model["metrics"]) == {"food_type", "appetizing"} and model["epochs"] == 4
+    assert model["datasets_used"] == [summary["datasets"]["annotated"]]  # read through the registry
+    [session] = find_sessions(run)
+    assert model["tracker_task"] == session.name
+    [(_, acc)] = read_scalars(session)["val_accuracy"]["food_type"]
+    assert acc == pytest.approx(model["metrics"]["food_type"]["accuracy"])
+    task = read_task(session)
+    assert {"checkpoint", "summary"} <= {a["key"] for a in task["execution"]["artifacts"]}
+    assert task["hyperparams"]["datasets"]["annotated"]["value"] == summary["datasets"]["annotated"]
+    assert task["hyperparams"]["datasets"]["raw"]["value"] == summary["datasets"]["raw"]
