@@ -179,7 +179,7 @@ def tracking_session(plain: dict, run_dir: Path) -> Iterator[Tracker]:
     """Open one ClearML task for the job in ``run_dir`` (or do nothing when ``tracking.enabled`` is false)."""
     global _CURRENT
     tr = plain.get("tracking") or {}
-    if not tr.get("enabled"):
+    if not tr.get("enabled") or plain.get("action") == "plan":  # a plan-only run creates nothing, no task either
         yield _CURRENT
         return
     offline, user_conf = _decide_offline(tr)

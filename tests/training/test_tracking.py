@@ -58,3 +58,10 @@ def test_online_required_without_a_server_stops_with_a_clear_message(tmp_path, m
         with tracking_session(plain, tmp_path):
             pass
     assert err.value.where == "tracking.offline" and "CLEARML_API_HOST" in err.value.fix
+
+
+def test_a_plan_only_run_opens_no_task(tmp_path):
+    plain = validate(compose_cfg(["action=plan", "tracking.offline=true"]))
+    with tracking_session(plain, tmp_path) as tracker:
+        assert not tracker.enabled
+    assert not (tmp_path / "clearml").exists()
