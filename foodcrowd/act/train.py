@@ -123,7 +123,14 @@ def train_stage(ctx) -> dict:
                                     if tr.get("weight_by_confidence", True) else 1.0), dtype=torch.float32)[train_idx]
           for q in classes}
     torch.manual_seed(int(tr.get("seed", 0)))
-    model = instantiate(model_cfg, heads={q: len(c) for q, c in classes.items()}, _convert_="all")
+    try:
+        model = instantiate(model_cfg, heads={q: len(c) for q, c in classes.items()}, _convert_="all")
+    except Exception as err:  # a wrong keyword or target: name the config, not a Hydra traceback
+        from foodcrowd.errors import UserError
+
+        cause = str(err.__cause__ or err).strip().splitlines()[-1][:200]
+        raise UserError(f"cannot build {model_cfg.get('_target_')!r}: {cause}", "model",
+                        "check conf/model/*.yaml: the keys must be arguments of the class; it gets heads=") from None
     val_x = images[torch.from_numpy(np.flatnonzero(is_val))]
 
     def on_epoch(epoch: int, stats: dict) -> None:

@@ -102,3 +102,23 @@ def test_the_stage_reads_the_registered_version_through_the_dataview(tiny_run):
     assert model["train_items"] + model["val_items"] == confident < 90  # dataview.where kept only these
     assert model["datasets_used"] == [version.id] and model["source"] == "dataview"
     assert model["evaluated_against"]["food_type"] == "ground_truth"  # truth came along in the items table
+
+
+def test_a_model_config_the_class_cannot_take_is_named(tiny_run):
+    from foodcrowd.errors import UserError
+
+    with pytest.raises(UserError, match="SmallCNN.*width") as err:
+        train_stage(stage_context(tiny_run, ["tracking=none", "+model.width=3"]))
+    assert err.value.where == "model"
+
+
+def test_cuda_without_a_gpu_is_a_config_error(tiny_run):
+    import torch
+
+    from foodcrowd.errors import UserError
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(UserError) as err:
+        train_stage(stage_context(tiny_run, ["tracking=none", "trainer.device=cuda"]))
+    assert err.value.where == "trainer.device"

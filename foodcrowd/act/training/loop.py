@@ -6,6 +6,8 @@ or ones). Augmentation is a random horizontal flip. Deterministic for a given se
 """
 from __future__ import annotations
 
+from foodcrowd.failpoints import failpoint
+
 import math
 from typing import Callable
 
@@ -19,7 +21,9 @@ def pick_device(wanted: str) -> str:
     import torch
 
     if wanted == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("trainer.device=cuda but torch sees no CUDA device: use trainer.device=auto or cpu")
+        from foodcrowd.errors import UserError
+
+        raise UserError("is 'cuda' but torch sees no CUDA device", "trainer.device", "use trainer.device=auto or cpu")
     if wanted == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return wanted
@@ -88,6 +92,7 @@ def fit(model, x, ys: dict, ws: dict, *, epochs: int, batch_size: int, lr: float
             on_epoch(epoch, stats)
         bar.set_postfix(loss=f"{stats['train_loss']:.3f}")
         history.append(stats)
+        failpoint("train.epoch")
     return history
 
 
