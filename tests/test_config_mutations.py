@@ -28,19 +28,27 @@ def _schemas() -> dict:
     return {json.loads(p.read_text())["$id"]: json.loads(p.read_text()) for p in SCHEMA_DIR.glob("*.schema.json")}
 
 
-def _resolve(node: dict) -> dict:
+def _resolve(node: dict, doc: dict) -> tuple[dict, dict]:
+    """Follow $refs (to other schemas by $id, or inside the current one by JSON pointer)."""
     while isinstance(node, dict) and "$ref" in node:
-        node = _schemas()[node["$ref"]]
-    return node
+        ref = node["$ref"]
+        if ref.startswith("#/"):
+            target = doc
+            for part in ref[2:].split("/"):
+                target = target[part]
+            node = target
+        else:
+            doc = node = _schemas()[ref]
+    return node, doc
 
 
-def _child(node: dict, key: str) -> dict | None:
-    node = _resolve(node)
+def _child(node: dict, doc: dict, key: str) -> tuple[dict | None, dict]:
+    node, doc = _resolve(node, doc)
     props = node.get("properties", {})
     if key in props:
-        return _resolve(props[key])
+        return _resolve(props[key], doc)
     extra = node.get("additionalProperties")
-    return _resolve(extra) if isinstance(extra, dict) else None
+    return _resolve(extra, doc) if isinstance(extra, dict) else (None, doc)
 
 
 @lru_cache(maxsize=None)
@@ -49,15 +57,17 @@ def _leaves() -> list[tuple[str, object, dict, bool]]:
     plain = to_plain(compose_cfg())
     out = []
 
-    def walk(value, schema, path, required):
+    def walk(value, schema, doc, path, required):
         if isinstance(value, dict):
-            node = _resolve(schema or {})
+            node, doc = _resolve(schema or {}, doc)
             for k, v in value.items():
-                walk(v, _child(node, k), [*path, k], k in node.get("required", []))
+                child, child_doc = _child(node, doc, k)
+                walk(v, child, child_doc, [*path, k], k in node.get("required", []))
         elif schema and "type" in schema and path[0] not in SKIP_ROOTS:
             out.append((".".join(path), value, schema, required))
 
-    walk(plain, _schemas()["urn:foodcrowd:config"], [], True)
+    root = _schemas()["urn:foodcrowd:config"]
+    walk(plain, root, root, [], True)
     return out
 
 

@@ -51,7 +51,23 @@ def client_for(plain: dict, run_dir: Path, items):
     try:
         yield TolokaClient(token, url=handle.url, **opts)
     finally:
+        _record_faults(run_dir, handle.snapshot().get("faults") or {})
         handle.stop()
+
+
+def _record_faults(run_dir: Path, counts: dict) -> None:
+    """Add the faults the emulator injected in this process to ``toloka/emulator_faults.json`` (for tests)."""
+    if not counts:
+        return
+    import json
+
+    path = run_dir / "toloka" / "emulator_faults.json"
+    total = json.loads(path.read_text()) if path.exists() else {}
+    for kind, n in counts.items():
+        total[kind] = total.get(kind, 0) + int(n)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(total, sort_keys=True))
+    log.info("emulator: injected faults %s (the client retried through them)", total)
 
 
 def summarise(tables: dict, plain: dict, n_items: int) -> dict:
