@@ -3,15 +3,20 @@ population simulated without HTTP in the same run.
 
 A pool of 10,000 tasks at overlap 3, pages of 9 real + 1 control task (the food layout), the food
 population (size raised so the crowd does not run out), fast-response and control-task bans.
-HTTP path: open the pool, poll until it is closed, fetch every assignment with ``get_assignments``
-(toloka-kit parses each one). Direct path: the same simulation called in-process. Task upload is setup.
+HTTP path: open the pool, poll ``get_pool`` until it is closed, then download every assignment, two ways
+(each timed from the same open, over a fresh emulator state so the simulation is paid each time):
+  * ``paginated``: ``client.get_assignments(pool_id=...)``, toloka-kit structures each Assignment;
+  * ``tsv``: ``client.get_assignments_df(pool_id, GetAssignmentsTsvParameters(...))``, Toloka's TSV export
+    (one row per task of each assignment) read by pandas: how requesters download big pools.
+Direct path: the same simulation called in-process (no HTTP). Task upload is setup, not timed.
 
-    python benchmarks/emulator.py [--tasks 10000]
+    python benchmarks/emulator.py [--quick] [--tasks 10000]
 """
 from __future__ import annotations
 
 import argparse
 import datetime
+import gc
 import sys
 import tempfile
 import time
@@ -19,6 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, report  # noqa: E402
+
+TARGET = "ratio (direct/HTTP) <= 3 and >= 2000 assignments/s"
+_ALL_STATUSES = ["ACTIVE", "SUBMITTED", "APPROVED", "REJECTED", "SKIPPED", "EXPIRED"]
+_TSV_FIELDS = ["ASSIGNMENT:assignment_id", "ASSIGNMENT:task_id", "ASSIGNMENT:worker_id", "ASSIGNMENT:status",
+               "ASSIGNMENT:started", "ASSIGNMENT:submitted", "ASSIGNMENT:reward"]
 
 
 def _world(n: int):
@@ -32,68 +42,118 @@ def _world(n: int):
                          "difficulty": rng.beta(1.2, 6, n), "ambiguous": amb, "appeal": rng.random(n)})
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--tasks", type=int, default=10_000)
-    args = parser.parse_args()
-    import toloka.client as tc
+def crowd_config(tasks: int) -> dict:
     import yaml
-    from toloka.client import actions as A, collectors as C, conditions as K, filter as F
-
-    from foodcrowd.emulator import start
 
     pop = yaml.safe_load((ROOT / "conf/crowd/population/food.yaml").read_text())
-    pop.update(size=max(1000, args.tasks), arrival_rate_per_minute=60)
+    pop.update(size=max(1000, tasks), arrival_rate_per_minute=60)
+    return {"seed": 0, "time_scale": 1e9, "platform_fee": 0.3, "min_fee_per_page": 0.001, "faults": {}, "population": pop}
+
+
+def setup(client, world, tasks: int) -> str:
+    """Project, pool with bans, ``tasks`` real tasks + 100 control tasks uploaded; returns the pool id."""
+    import toloka.client as tc
+    from toloka.client import actions as A, collectors as C, conditions as K, filter as F
+
+    P = tc.project
+    project = client.create_project(tc.Project(public_name="bench", public_description="bench", task_spec=P.task_spec.TaskSpec(
+        input_spec={"image": P.field_spec.UrlSpec(), "item_id": P.field_spec.StringSpec()},
+        output_spec={"food_type": P.field_spec.StringSpec(allowed_values=["solid", "liquid", "other"]),
+                     "appetizing": P.field_spec.StringSpec(allowed_values=["yes", "no"])},
+        view_spec=P.view_spec.ClassicViewSpec(markup="<p/>"))))
+    pool = tc.Pool(project_id=project.id, private_name="bench", may_contain_adult_content=False, reward_per_assignment=0.015,
+                   assignment_max_duration_seconds=600, will_expire=datetime.datetime(2035, 1, 1), auto_accept_solutions=True,
+                   defaults=tc.Pool.Defaults(default_overlap_for_new_tasks=3), filter=F.Languages.in_("EN"))
+    pool.set_mixer_config(real_tasks_count=9, golden_tasks_count=1, training_tasks_count=0)
+    pool.quality_control.add_action(collector=C.AssignmentSubmitTime(history_size=5, fast_submit_threshold_seconds=15),
+                                    conditions=[K.FastSubmittedCount >= 1], action=A.RestrictionV2(scope="PROJECT", duration=1, duration_unit="DAYS"))
+    pool.quality_control.add_action(collector=C.GoldenSet(history_size=5), conditions=[K.GoldenSetCorrectAnswersRate < 100, K.GoldenSetAnswersCount >= 1],
+                                    action=A.RestrictionV2(scope="PROJECT", duration=1, duration_unit="DAYS"))
+    pool = client.create_pool(pool)
+    real = [tc.Task(pool_id=pool.id, input_values={"image": "file:///x", "item_id": i}) for i in world.item_id[:tasks]]
+    control = [tc.Task(pool_id=pool.id, input_values={"image": "file:///x", "item_id": r.item_id}, infinite_overlap=True,
+                       known_solutions=[tc.Task.KnownSolution(output_values={"food_type": r.truth_food_type})])
+               for r in world.iloc[tasks:].itertuples()]
+    every = real + control
+    for k in range(0, len(every), 5000):
+        client.create_tasks(every[k:k + 5000], allow_defaults=True)
+    return pool.id
+
+
+def download(client, pool_id: str, how: str):
+    """Every assignment of the pool: a list of Assignments (``paginated``) or the TSV DataFrame (``tsv``)."""
+    import toloka.client as tc
+
+    if how == "paginated":
+        return list(client.get_assignments(pool_id=pool_id, batch_size=10_000))
+    params = tc.assignment.GetAssignmentsTsvParameters(status=_ALL_STATUSES, field=_TSV_FIELDS)
+    return client.get_assignments_df(pool_id, params)
+
+
+def http_run(client, pool_id: str, how: str):
+    """(seconds from open to every assignment downloaded, what was downloaded)."""
+    t0 = time.perf_counter()
+    client.open_pool(pool_id)
+    while not client.get_pool(pool_id).is_closed():
+        time.sleep(0.01)
+    got = download(client, pool_id, how)
+    return time.perf_counter() - t0, got
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tasks", type=int, default=None, help="real tasks in the pool (default 10000; --quick 2000)")
+    parser.add_argument("--quick", action="store_true", help="a 2,000-task pool (under a minute)")
+    args = parser.parse_args()
+    tasks = args.tasks or (2000 if args.quick else 10_000)
+    import logging
+
+    import toloka.client as tc
+    import yaml
+
+    from foodcrowd.emulator import start
+    from foodcrowd.emulator.state import EmulatorState
+
+    logging.getLogger("toloka").setLevel(logging.ERROR)   # get_assignments_df logs "Experimental method"
     questions = yaml.safe_load((ROOT / "conf/questions/food.yaml").read_text())
-    world = _world(args.tasks + 100)
-    crowd = {"seed": 0, "time_scale": 1e9, "platform_fee": 0.3, "min_fee_per_page": 0.001, "faults": {}, "population": pop}
-    with tempfile.TemporaryDirectory() as tmp, start(crowd, questions, world, Path(tmp)) as handle:
-        client = tc.TolokaClient("bench", url=handle.url, retries=3, timeout=120)
-        P = tc.project
-        project = client.create_project(tc.Project(public_name="bench", public_description="bench", task_spec=P.task_spec.TaskSpec(
-            input_spec={"image": P.field_spec.UrlSpec(), "item_id": P.field_spec.StringSpec()},
-            output_spec={"food_type": P.field_spec.StringSpec(allowed_values=["solid", "liquid", "other"]),
-                         "appetizing": P.field_spec.StringSpec(allowed_values=["yes", "no"])},
-            view_spec=P.view_spec.ClassicViewSpec(markup="<p/>"))))
-        pool = tc.Pool(project_id=project.id, private_name="bench", may_contain_adult_content=False, reward_per_assignment=0.015,
-                       assignment_max_duration_seconds=600, will_expire=datetime.datetime(2035, 1, 1), auto_accept_solutions=True,
-                       defaults=tc.Pool.Defaults(default_overlap_for_new_tasks=3), filter=F.Languages.in_("EN"))
-        pool.set_mixer_config(real_tasks_count=9, golden_tasks_count=1, training_tasks_count=0)
-        pool.quality_control.add_action(collector=C.AssignmentSubmitTime(history_size=5, fast_submit_threshold_seconds=15),
-                                        conditions=[K.FastSubmittedCount >= 1], action=A.RestrictionV2(scope="PROJECT", duration=1, duration_unit="DAYS"))
-        pool.quality_control.add_action(collector=C.GoldenSet(history_size=5), conditions=[K.GoldenSetCorrectAnswersRate < 100, K.GoldenSetAnswersCount >= 1],
-                                        action=A.RestrictionV2(scope="PROJECT", duration=1, duration_unit="DAYS"))
-        pool = client.create_pool(pool)
-        real = [tc.Task(pool_id=pool.id, input_values={"image": "file:///x", "item_id": i}) for i in world.item_id[:args.tasks]]
-        control = [tc.Task(pool_id=pool.id, input_values={"image": "file:///x", "item_id": r.item_id}, infinite_overlap=True,
-                           known_solutions=[tc.Task.KnownSolution(output_values={"food_type": r.truth_food_type})])
-                   for r in world.iloc[args.tasks:].itertuples()]
-        t0 = time.perf_counter()
-        for k in range(0, len(real) + len(control), 5000):
-            client.create_tasks((real + control)[k:k + 5000], allow_defaults=True)
-        upload = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        client.open_pool(pool.id)
-        t_open = time.perf_counter() - t0
-        while not client.get_pool(pool.id).is_closed():
-            time.sleep(0.01)
-        t_closed = time.perf_counter() - t0
-        assignments = list(client.get_assignments(pool_id=pool.id, batch_size=10_000))
-        http = time.perf_counter() - t0
-        print(f"HTTP path: opened {t_open:.2f} s, closed {t_closed:.2f} s, fetched {http:.2f} s")
-        state = handle.state
-        run = state.runs()[-1]
-        t0 = time.perf_counter()
-        direct_result = state._simulate(run)
-        direct = time.perf_counter() - t0
-        n = len(assignments)
-        assert n == len(direct_result.by_pool[pool.id]), "the HTTP path and the direct path disagree"
-    print(f"{args.tasks} tasks at overlap 3: {n} assignments; task upload {upload:.1f} s (setup, not timed)")
-    http_rate, direct_rate = n / http, n / direct
+    world, crowd = _world(tasks + 100), crowd_config(tasks)
+    times: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        with start(crowd, questions, world, Path(tmp) / "setup") as handle:
+            client = tc.TolokaClient("bench", url=handle.url, retries=3, timeout=120)
+            t0 = time.perf_counter()
+            pool_id = setup(client, world, tasks)
+            upload = time.perf_counter() - t0
+        got = {}
+        for how in ("paginated", "tsv"):
+            # a copy of the state before the pool opened: each path pays the whole simulation
+            target = Path(tmp) / how
+            target.mkdir()
+            (target / "emulator.sqlite").write_bytes((Path(tmp) / "setup" / "emulator.sqlite").read_bytes())
+            with start(crowd, questions, world, target) as handle:
+                client = tc.TolokaClient("bench", url=handle.url, retries=3, timeout=120)
+                gc.collect()
+                times[how], got[how] = http_run(client, pool_id, how)
+                state: EmulatorState = handle.state
+                run = state.runs()[-1]
+                n = len(state.result(run).by_pool[pool_id])
+                gc.collect()
+                t0 = time.perf_counter()
+                direct_result = state._simulate(run)
+                times.setdefault("direct", []).append(time.perf_counter() - t0)
+                assert len(direct_result.by_pool[pool_id]) == n, "the HTTP path and the direct path disagree"
+        assert len(got["paginated"]) == n, "the paginated download misses assignments"
+        assert got["tsv"]["ASSIGNMENT:assignment_id"].nunique() == n, "the TSV download misses assignments"
+    direct = min(times["direct"])
+    print(f"{tasks} tasks at overlap 3: {n} assignments ({len(got['tsv'])} TSV rows); task upload {upload:.1f} s "
+          f"(setup, not timed); direct simulation {direct:.2f} s, HTTP paginated {times['paginated']:.2f} s, "
+          f"HTTP TSV {times['tsv']:.2f} s (each from open to all assignments downloaded)")
+    direct_rate = n / direct
     report("emulator_direct_assignments_per_s", direct_rate, "assignments/s", target="reference")
-    report("emulator_http_assignments_per_s", http_rate, "assignments/s", baseline=direct_rate,
-           baseline_name="same simulation without HTTP", ratio=direct_rate / http_rate,
-           target="ratio (direct/HTTP) <= 3 and >= 2000 assignments/s")
+    for how, label in (("paginated", "get_assignments (paginated JSON)"), ("tsv", "get_assignments_df (TSV export)")):
+        rate = n / times[how]
+        report(f"emulator_http_{how}_assignments_per_s", rate, "assignments/s", baseline=direct_rate,
+               baseline_name=f"same simulation without HTTP; HTTP via {label}", ratio=direct_rate / rate, target=TARGET)
 
 
 if __name__ == "__main__":

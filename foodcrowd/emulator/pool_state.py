@@ -61,15 +61,22 @@ class _Answerer:
                                 "ambiguous": bool(_clean(row.get("ambiguous")) or False), "appeal": _clean(row.get("appeal"))}
         return self._items[key]
 
-    def answer(self, worker: int, task: dict) -> dict | None:
+    def answers(self, worker: int, tasks: list[dict]) -> list[dict]:
+        """One output per task of a page: ``simulate_many`` once per question for simulated workers, the
+        record for replay ({} where the record has no answer)."""
         w = self.run.workers[worker]
         if w.answers is not None:   # replay: the recorded label for the replayed question, nothing invented
-            label = w.answers.get(str((task.get("input_values") or {}).get("item_id", "")))
             field_name = self.inp.replay_field if self.inp.replay_field in self.fields else self.fields[0]
-            return None if label is None else {field_name: label}
-        rng = self.run.rngs[worker]
-        return {name: spec_type[1].simulate(rng, spec_type[0], self.item(task, name), w.params)
-                for name, spec_type in self.specs.items()}
+            labels = [w.answers.get(str((t.get("input_values") or {}).get("item_id", ""))) for t in tasks]
+            return [{} if label is None else {field_name: label} for label in labels]
+        if not tasks or not self.specs:
+            return [{} for _ in tasks]
+        rng, names, columns = self.run.rng(worker), list(self.specs), []
+        for name, (spec, label_type) in self.specs.items():
+            cache = self._items
+            items = [cache.get((t["id"], name)) or self.item(t, name) for t in tasks]
+            columns.append(label_type.simulate_many(rng, spec, items, w.params))
+        return [dict(zip(names, values)) for values in zip(*columns)]
 
     def can_answer(self, worker: int, task: dict) -> bool:
         w = self.run.workers[worker]
@@ -82,7 +89,7 @@ class _Answerer:
         if w.answers is not None:
             ids = [str((t.get("input_values") or {}).get("item_id", "")) for t in tasks]
             return float(sum((w.seconds or {}).get(i, w.seconds_per_task) for i in ids))
-        return float(lognormal_seconds(self.run.rngs[worker], w.seconds_per_task, w.time_sigma, len(tasks)).sum())
+        return float(lognormal_seconds(self.run.rng(worker), w.seconds_per_task, w.time_sigma, len(tasks)).sum())
 
 
 @dataclass
@@ -134,7 +141,7 @@ class PoolState:
                 self.open_count += 1
         self.finite = any(tg != math.inf for tg in self.target)
         self.done_at = None if self.open_count or not self.finite else self.opens
-        self.lo, self.seq = 0, 0
+        self.lo, self.seq = 0, 0    # every real task before ``lo`` is final or fully reserved (the mixer starts there)
         self.seen: dict[int, set] = {}
         self.gseen: dict[int, set] = {}
 
@@ -148,9 +155,11 @@ class PoolState:
         reals: list[int] = []
         if self.real_n:
             j, n = self.lo, len(self.real)
+            final, done, reserved, target, available = self.final, self.done, self.reserved, self.target, self.available
+            replay = self.run.workers[worker].answers is not None
             while j < n and len(reals) < self.real_n:
-                if (not self.final[j] and self.done[j] + self.reserved[j] < self.target[j] and self.available[j] <= t
-                        and j not in seen and ans.can_answer(worker, self.real[j])):
+                if (not final[j] and done[j] + reserved[j] < target[j] and available[j] <= t and j not in seen
+                        and (not replay or ans.can_answer(worker, self.real[j]))):
                     reals.append(j)
                 j += 1
             if not reals or len(reals) < min(self.min_real, self.real_n):
@@ -175,12 +184,19 @@ class PoolState:
         for j in reals:
             self.reserved[j] += 1
             seen.add(j)
+        self._advance()
         return self._work(worker, reals, goldens, t)
+
+    def _advance(self) -> None:
+        lo, n, final, done, reserved, target = self.lo, len(self.real), self.final, self.done, self.reserved, self.target
+        while lo < n and (final[lo] or done[lo] + reserved[lo] >= target[lo]):
+            lo += 1
+        self.lo = lo
 
     def _work(self, worker: int, reals: list[int], goldens: list[int], t: float) -> Page:
         w, ans = self.run.workers[worker], self.answerer
         tasks = [self.real[j] for j in reals] + [self.golden[g] for g in goldens]
-        if w.skip_rate and self.run.rngs[worker].random() < w.skip_rate:
+        if w.skip_rate and self.run.rng(worker).random() < w.skip_rate:
             page = Page(self, worker, reals, goldens, t, t + 5.0, "SKIPPED")
         else:
             seconds = ans.seconds(worker, tasks)
@@ -188,7 +204,7 @@ class PoolState:
                 page = Page(self, worker, reals, goldens, t, t + self.max_seconds, "EXPIRED")
             else:
                 page = Page(self, worker, reals, goldens, t, t + seconds, self.final_status,
-                            outputs=[ans.answer(worker, task) or {} for task in tasks])
+                            outputs=ans.answers(worker, tasks))
         self.seq += 1
         kinds = [False] * len(reals) + [True] * len(goldens)
         page.record = {
@@ -207,6 +223,7 @@ class PoolState:
         for j in page.reals:
             self.reserved[j] -= 1
         if page.status == "SKIPPED":
+            self.lo = min([self.lo] + page.reals)
             self._act(page.worker, self.rules.on_skip(uid), t)
             return
         if page.status == "EXPIRED":
@@ -218,8 +235,7 @@ class PoolState:
             self._check(j, t)
         correct = [c for c in page.record["correct"] if c is not None]
         self._act(page.worker, self.rules.on_submit(uid, page.end - page.start, correct), t)
-        while self.lo < len(self.real) and self.final[self.lo]:
-            self.lo += 1
+        self._advance()
 
     def _check(self, j: int, t: float) -> None:
         if self.final[j] or self.done[j] < self.target[j]:
@@ -307,7 +323,7 @@ class TrainingState:
     def take(self, worker: int, t: float) -> float | None:
         w, ans = self.run.workers[worker], self.answerer
         tasks = [task for task in self.tasks if ans.can_answer(worker, task)] if w.answers is not None else self.tasks
-        outputs = [ans.answer(worker, task) or {} for task in tasks]
+        outputs = ans.answers(worker, tasks)
         correct = [solution_correct(o, task.get("known_solutions")) for o, task in zip(outputs, tasks)]
         score = 100.0 * sum(correct) / len(correct) if correct else 100.0
         end = t + ans.seconds(worker, tasks) if tasks else t

@@ -59,9 +59,12 @@ class _Run:
         self.inp = inp
         self.res = RunResult()
         self.workers = inp.workers
-        self.rngs = [np.random.default_rng([int(inp.seed), int(inp.run_index), w.index]) for w in self.workers]
+        self._rngs: dict[int, np.random.Generator] = {}
         self.skills = {k: list(v) for k, v in inp.skills.items()}
         self.restrictions = list(inp.restrictions)
+        self._bans_of: dict[str, list] = {}                 # user id -> restrictions (what ``restricted`` reads)
+        for r in self.restrictions:
+            self._bans_of.setdefault(r["user_id"], []).append(r)
         self.trained = dict(inp.trained)
         self.pools = [PoolState(p, inp.tasks.get(p["id"], []), inp.outputs.get(p.get("project_id"), {}), inp, self)
                       for p in sorted(inp.pools, key=lambda p: (-int(p.get("priority") or 0), len(p["id"]), p["id"]))]
@@ -71,6 +74,13 @@ class _Run:
         self.seq = 0
         self.events: list = []
         self.now = 0.0
+
+    def rng(self, worker: int) -> np.random.Generator:
+        """The worker's own random stream (seed, run, worker), made when the worker first acts."""
+        gen = self._rngs.get(worker)
+        if gen is None:
+            gen = self._rngs[worker] = np.random.default_rng([int(self.inp.seed), int(self.inp.run_index), self.workers[worker].index])
+        return gen
 
     # -- worker state seen by filters and rules
     def skill(self, worker: int, skill_id: str, t: float):
@@ -83,8 +93,8 @@ class _Run:
 
     def restricted(self, worker: int, pool: PoolState, t: float) -> bool:
         uid = self.workers[worker].id
-        for r in self.restrictions:
-            if r["user_id"] != uid or r["_from"] > t or (r["_to"] is not None and r["_to"] <= t):
+        for r in self._bans_of.get(uid, ()):
+            if r["_from"] > t or (r["_to"] is not None and r["_to"] <= t):
                 continue
             scope = r.get("scope")
             if scope in ("ALL_PROJECTS", "SYSTEM") or (scope == "PROJECT" and r.get("project_id") == pool.project_id) \
@@ -107,6 +117,7 @@ class _Run:
             elif scope == "POOL":
                 ban["pool_id"] = pool.id
             self.restrictions.append(ban)
+            self._bans_of.setdefault(uid, []).append(ban)
             self.res.restrictions.append(ban)
         elif kind in ("SET_SKILL", "SET_SKILL_FROM_OUTPUT_FIELD"):
             value = params.get("skill_value") if kind == "SET_SKILL" else stats.get(params.get("from_field"))

@@ -17,6 +17,7 @@ A label type tells the engine, for one question spec (a ``questions.<name>`` map
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Iterable
 
 import numpy as np
@@ -86,6 +87,17 @@ class LabelType:
         wrong = [c for c in classes if c != str(truth)]
         return wrong[int(rng.integers(len(wrong)))]
 
+    def simulate_many(self, rng, spec: dict, items: list[dict], worker: dict) -> list:
+        """``simulate`` for several items answered by one worker (one page): a list of answers, one per item.
+
+        The default calls ``simulate`` per item, so a plugin that overrides only ``simulate`` keeps working.
+        For the built-in answer model (``simulate`` not overridden) it draws the page's random numbers in a
+        few numpy calls: the same distribution per answer, not the same random stream as ``simulate``.
+        """
+        if type(self).simulate is not LabelType.simulate:
+            return [self.simulate(rng, spec, item, worker) for item in items]
+        return _simulate_page(self.classes(spec), spec, items, worker, rng)
+
     #: single-choice types get a truth x label confusion matrix in the label report
     confusable: bool = True
 
@@ -114,3 +126,48 @@ class LabelType:
         else:
             out[known] = [self.score(t, lab) for t, lab in zip(truth[known], labels[known])]
         return out
+
+
+def _simulate_page(classes: list[str], spec: dict, items: list[dict], worker: dict, rng) -> list[str]:
+    """The model of ``LabelType.simulate`` over a page of items, with the page's draws made at once."""
+    n, k = len(items), len(classes)
+    u, v = rng.random(n).tolist(), rng.random(n).tolist()   # u decides, v picks among classes
+    if worker.get("random"):
+        return [classes[min(int(x * k), k - 1)] for x in v]
+    if not spec.get("objective", True):
+        noise = rng.normal(0.0, worker.get("noise", 0.0) + 1e-12, n).tolist()
+        bias, out = worker.get("bias", 0.0), []
+        for item, x, e in zip(items, u, noise):
+            appeal = item.get("appeal")
+            p = 0.5 if appeal is None or appeal != appeal else float(appeal)
+            z = math.log(p / (1 - p) + 1e-9) + bias + e if p < 1 else math.inf
+            out.append(classes[0] if z > -700 and x < 1 / (1 + math.exp(-z)) else classes[1 % k])
+        return out
+    confusions = worker.get("confusion") or {}
+    out = []
+    for item, x, y in zip(items, u, v):
+        truth = item.get("truth")
+        if truth is None:
+            out.append(classes[min(int(y * k), k - 1)])
+            continue
+        truth = str(truth)
+        confusion = confusions.get(truth)
+        if confusion and not item.get("ambiguous"):
+            labels, probs = list(confusion), [float(p) for p in confusion.values()]
+            total, acc, pick = sum(probs), 0.0, len(labels) - 1
+            for j, p in enumerate(probs):
+                acc += p / total
+                if y < acc:
+                    pick = j
+                    break
+            out.append(str(labels[pick]))
+            continue
+        difficulty = float(item.get("difficulty") or 0.0)
+        right = worker.get("edge_accuracy", 0.5) if item.get("ambiguous") else worker.get("accuracy", 0.9)
+        right = right * (1 - 0.5 * difficulty) + (1 / k) * 0.5 * difficulty
+        if x < right:
+            out.append(truth)
+        else:
+            wrong = [c for c in classes if c != truth]
+            out.append(wrong[min(int(y * len(wrong)), len(wrong) - 1)])
+    return out
