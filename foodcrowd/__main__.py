@@ -20,6 +20,10 @@ _entered = False  # set once Hydra has composed the config and called main
 def main(cfg: DictConfig) -> float:
     global _entered
     _entered = True
+    import warnings
+
+    # toloka-kit 1.2.3 (its last release) imports pkg_resources; the warning is noise for our users
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
     from foodcrowd.engine import run
     from foodcrowd.errors import UserError, render_user_error
     from foodcrowd.validate import ConfigError, validate
