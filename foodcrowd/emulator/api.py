@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from foodcrowd.emulator import objects
+from foodcrowd.emulator.export import assignments_tsv
 from foodcrowd.emulator.snapshot import snapshot
 from foodcrowd.emulator.state import ApiError, EmulatorState, id_key
 from foodcrowd.emulator.views import (analytics_value, assignment_view, pool_view, restriction_views, task_view,
@@ -128,6 +129,12 @@ def create_app(state: EmulatorState):
         pool_id = q.get("pool_id")
         rows = (assignment_view(state, run, a, s) for run, a, s in state.visible_assignments(pool_id))
         return (search(rows, q, ("status", "pool_id", "user_id", "task_suite_id")),)
+
+    @app.get("/api/new/requester/pools/{pool_id}/assignments.tsv", include_in_schema=False)
+    async def _assignments_tsv(request: Request, pool_id: str):
+        with state.lock:
+            text = assignments_tsv(state, pool_id, dict(request.query_params), str(request.base_url))
+        return Response(text, media_type="text/tab-separated-values; charset=utf-8")
 
     route("/v1/assignments/{oid}", ["GET"])(lambda p, q, b: (objects.assignment(state, p["oid"]),))
     route("/v1/assignments/{oid}", ["PATCH"])(lambda p, q, b: (objects.patch_assignment(state, p["oid"], b),))

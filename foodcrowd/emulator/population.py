@@ -83,19 +83,20 @@ def _simulated(pop: dict, seed: int) -> list[Worker]:
     biases = rng.normal(0.0, bias_sigma, size=size)
     spread = rng.normal(0.0, 1.0, size=size)   # per-worker accuracy spread within a type
     arrival = _arrivals(rng, size, float(pop.get("arrival_rate_per_minute", 8)))
+    specs = [{**_TYPE_DEFAULTS, **(types[name] or {})} for name in type_names]
+    sd = np.array([float(t.get("accuracy_sd", 0.02)) for t in specs])[kinds] * spread
+    accs = np.clip(np.array([float(t["accuracy"]) for t in specs])[kinds] + sd, 0.0, 1.0).tolist()
+    edges = np.clip(np.array([float(t["edge_accuracy"]) for t in specs])[kinds] + sd, 0.0, 1.0).tolist()
+    kinds, langs, pages, biases, arrival = kinds.tolist(), langs.tolist(), pages.tolist(), biases.tolist(), arrival.tolist()
     workers = []
     for i in range(size):
-        name = type_names[kinds[i]]
-        t = {**_TYPE_DEFAULTS, **(types[name] or {})}
-        sd = float(t.get("accuracy_sd", 0.02))
-        acc = float(np.clip(t["accuracy"] + sd * spread[i], 0.0, 1.0))
-        edge = float(np.clip(t["edge_accuracy"] + sd * spread[i], 0.0, 1.0))
-        params: dict[str, Any] = {"accuracy": acc, "edge_accuracy": edge, "bias": float(biases[i]),
+        t = specs[kinds[i]]
+        params: dict[str, Any] = {"accuracy": accs[i], "edge_accuracy": edges[i], "bias": biases[i],
                                   "noise": float(t["noise"]), "random": bool(t["random"])}
         if t.get("confusion"):
             params["confusion"] = t["confusion"]
-        workers.append(Worker(index=i, id=f"sim{seed % 100000:05d}w{i:05d}", kind=name, language=lang_names[langs[i]],
-                              arrival=float(arrival[i]), session_pages=int(pages[i]),
+        workers.append(Worker(index=i, id=f"sim{seed % 100000:05d}w{i:05d}", kind=type_names[kinds[i]],
+                              language=lang_names[langs[i]], arrival=arrival[i], session_pages=int(pages[i]),
                               seconds_per_task=float(t["seconds_per_task"]), time_sigma=float(t["time_sigma"]),
                               skip_rate=float(t["skip_rate"]), params=params))
     return workers

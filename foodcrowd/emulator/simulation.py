@@ -8,8 +8,10 @@ HTTP layer only reveals it as simulated time passes, so polling speed and retrie
 """
 from __future__ import annotations
 
+import gc
 import heapq
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -188,9 +190,24 @@ class _Run:
                 return
 
 
+@contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector for one simulation: it allocates ~10 objects per answer and
+    creates no garbage cycles, while full collections would rescan every stored task and world row (~30%
+    of the run). Reference counting still frees memory; the collector resumes (if it was on) afterwards."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def simulate_run(inp: RunInput) -> RunResult:
     """Simulate one run to its end (all finite pools complete, or no worker left)."""
-    return _Run(inp).run()
+    with _collector_paused():
+        return _Run(inp).run()
 
 
 def lognormal_seconds(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:
