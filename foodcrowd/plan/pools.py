@@ -91,10 +91,19 @@ def _weight_skill(plain: dict, dyn: dict) -> tuple[dict[str, tuple[str, dict]], 
         raise PlanError("crowd.dynamic_overlap.answer_weight_skill: a weighting skill is set from control answers, "
                         "but quality.control_tasks is off (enable it, or set answer_weight_skill: null)")
     skill = {"name": name, "private_comment": "foodcrowd: share of right control answers (answer weight)", "hidden": True}
-    rule = {"collector_config": {"type": "GOLDEN_SET", "parameters": {"history_size": int(control["history_size"])}},
-            "rules": [{"conditions": [{"key": "golden_set_answers_count", "operator": "GTE", "value": int(control["min_answers"])}],
-                       "action": {"type": "SET_SKILL_FROM_OUTPUT_FIELD",
-                                  "parameters": {"skill_id": ref("skill:weight"), "from_field": "correct_answers_rate"}}}]}
+    own = dyn.get("weight_skill") or {}     # the skill's own history and track record (else the ban rule's)
+    history = int(own.get("history_size") or control["history_size"])
+    min_answers = int(own.get("min_answers") or control["min_answers"])
+    count = "golden_set_answers_count"
+    rules = [{"conditions": [{"key": count, "operator": "GTE", "value": min_answers}],
+              "action": {"type": "SET_SKILL_FROM_OUTPUT_FIELD",
+                         "parameters": {"skill_id": ref("skill:weight"), "from_field": "correct_answers_rate"}}}]
+    if own.get("provisional_value") is not None and min_answers > 1:
+        # a shorter record earns a fixed, lower weight (SetSkill), so a newcomer's lone answer is not trusted
+        rules.insert(0, {"conditions": [{"key": count, "operator": "LT", "value": min_answers}],
+                         "action": {"type": "SET_SKILL", "parameters": {"skill_id": ref("skill:weight"),
+                                                                        "skill_value": float(own["provisional_value"])}}})
+    rule = {"collector_config": {"type": "GOLDEN_SET", "parameters": {"history_size": history}}, "rules": rules}
     return {"skill:weight": ("skill", skill)}, ref("skill:weight"), [rule]
 
 
