@@ -15,7 +15,7 @@ from foodcrowd.emulator import objects
 from foodcrowd.emulator.export import assignments_tsv
 from foodcrowd.emulator.snapshot import snapshot
 from foodcrowd.emulator.state import ApiError, EmulatorState, id_key
-from foodcrowd.emulator.views import (analytics_value, assignment_view, pool_view, restriction_views, task_view,
+from foodcrowd.emulator.views import (analytics_value, assignment_view, restriction_views, task_view,
                                       user_skill_views)
 
 __all__ = ["create_app", "search"]

@@ -91,13 +91,13 @@ def assignments_tsv(state: EmulatorState, pool_id: str, params: dict, base_url: 
             continue
         stamp = None if status == "ACTIVE" else iso(run["base"] + a["submitted"])
         patch = state.docs["patch"].get(a["id"]) or {}
+        answered = status in ("SUBMITTED", "APPROVED", "REJECTED")
         meta = {"link": link + a["id"], "assignment_id": a["id"], "task_suite_id": a["id"] + "s", "worker_id": a["user_id"],
-                "status": status, "started": started, "reward": a["reward"] if status in ("SUBMITTED", "APPROVED", "REJECTED") else 0.0,
-                "submitted": stamp if status in ("SUBMITTED", "APPROVED", "REJECTED") else None,
+                "status": status, "started": started, "reward": a["reward"] if answered else 0.0,
+                "submitted": stamp if answered else None,
                 "accepted": (iso(patch["_at"]) if patch.get("status") == "ACCEPTED" else stamp) if status == "APPROVED" else None,
                 "rejected": (iso(patch["_at"]) if patch else stamp) if status == "REJECTED" else None,
                 "skipped": stamp if status == "SKIPPED" else None, "expired": stamp if status == "EXPIRED" else None}
-        answered = status in ("SUBMITTED", "APPROVED", "REJECTED")
         fixed = [{"APPROVED": "OK", "REJECTED": "BAD"}.get(status, ""), _cell(patch.get("public_comment"))] if review else []
         cells = {f: _cell(meta[f]) for f in fields if f != "task_id"}
         for k, tid in enumerate(a["task_ids"]):

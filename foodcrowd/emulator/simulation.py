@@ -81,7 +81,8 @@ class _Run:
         """The worker's own random stream (seed, run, worker), made when the worker first acts."""
         gen = self._rngs.get(worker)
         if gen is None:
-            gen = self._rngs[worker] = np.random.default_rng([int(self.inp.seed), int(self.inp.run_index), self.workers[worker].index])
+            key = [int(self.inp.seed), int(self.inp.run_index), self.workers[worker].index]
+            gen = self._rngs[worker] = np.random.default_rng(key)
         return gen
 
     # -- worker state seen by filters and rules

@@ -11,7 +11,8 @@ A label type tells the engine, for one question spec (a ``questions.<name>`` map
   * ``aggregators``: which ``aggregation=`` methods can aggregate it;
   * ``aggregate``: answers ``task, worker, label`` -> one label, confidence and answer count per task
     plus a skill per worker (default: the crowd-kit method as is; a multi-label type splits per tag);
-  * ``simulate``: how a simulated worker answers it (the emulator's population);
+  * ``simulate``: how a simulated worker answers it (the emulator's population); ``simulate_many``: the
+    same for a page of items in one call (default: ``simulate`` per item);
   * ``score``: how an aggregated label is scored against ground truth (``scores``: vectorised).
   * ``confusable``: True when a per-class confusion matrix makes sense for the report.
 """
