@@ -24,9 +24,9 @@ def report(name: str, value: float, unit: str, baseline: float | None = None, ra
            target: str = "", baseline_name: str = "") -> dict:
     if ratio is None and baseline:
         ratio = value / baseline
-    row = {"name": name, "value": round(value, 4), "unit": unit,
-           "baseline": None if baseline is None else round(baseline, 4), "baseline_name": baseline_name,
-           "ratio": None if ratio is None else round(ratio, 3), "target": target}
+    sig = lambda x, n: None if x is None else float(f"{x:.{n}g}")  # significant figures, not decimals
+    row = {"name": name, "value": sig(value, 4), "unit": unit, "baseline": sig(baseline, 4),
+           "baseline_name": baseline_name, "ratio": sig(ratio, 3), "target": target}
     print(f"{name}: {value:.4g} {unit}" + (f" (baseline {baseline_name} {baseline:.4g} {unit}; ratio {ratio:.3g})" if baseline else "")
           + (f" target: {target}" if target else ""))
     print("RESULT " + json.dumps(row), flush=True)

@@ -21,8 +21,9 @@ BENCHMARKS = [
     ("cli_startup.py", ["--repeat", "3"], ["--repeat", "5"]),
     ("emulator.py", ["--quick"], []),
     ("aggregation.py", ["--quick"], []),
-    ("datasets.py", ["--quick"], []),
+    ("datasets.py", [], []),
     ("stages.py", ["--quick"], []),
+    ("label_economics.py", ["--quick"], []),
 ]
 
 
