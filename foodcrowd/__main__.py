@@ -29,8 +29,7 @@ def main(cfg: DictConfig) -> float:
     from foodcrowd.validate import ConfigError, validate
 
     try:
-        validate(cfg)
-        return run(cfg).objective
+        return run(cfg, plain=validate(cfg)).objective
     except ConfigError as err:
         print(err.render(), file=sys.stderr)
         sys.exit(2)

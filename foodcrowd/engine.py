@@ -34,6 +34,8 @@ class Stage:
     keys: tuple[str, ...]          # dotted config paths whose values make up the stage's key
     out: str                       # sub-directory of the run dir it writes to
     actions: tuple[str, ...] = ("run",)
+    exclude: tuple[str, ...] = ()  # dotted paths inside ``keys`` that do not matter to this stage
+    files: tuple[str, ...] = ()    # config paths naming files (relative to conf/) whose *contents* matter
 
     def load(self) -> Callable[["StageContext"], dict]:
         module, _, attr = self.fn.partition(":")
@@ -49,7 +51,6 @@ class StageContext:
     run_dir: Path
     out_dir: Path
     results: dict[str, dict] = field(default_factory=dict)
-    resumed: bool = False          # a previous attempt of this stage left files in out_dir
 
     def result(self, stage: str) -> dict:
         if stage not in self.results:
@@ -66,10 +67,11 @@ class RunResult:
 
 STAGES: tuple[Stage, ...] = (
     Stage("data", "foodcrowd.act.data:data_stage",
-          ("dataset", "questions", "exam", "quality.control_tasks", "seed"), "data", ("run", "plan")),
+          ("dataset", "questions", "exam", "quality.control_tasks", "seed"), "data", ("run", "plan"),
+          exclude=("dataset.parent",)),
     Stage("plan", "foodcrowd.plan.stage:plan_stage",
           ("questions", "interface", "exam", "quality", "crowd", "dataset.public_base_url", "experiment_name"),
-          "toloka", ("run", "plan")),
+          "toloka", ("run", "plan"), files=("interface.instructions",)),
     Stage("crowd", "foodcrowd.act.crowd:crowd_stage", ("crowd",), "toloka"),
     Stage("aggregate", "foodcrowd.act.aggregate:aggregate_stage", ("aggregation", "questions"), "labels"),
     Stage("register", "foodcrowd.act.register:register_stage", ("dataset", "aggregation.method"), "datasets"),
@@ -87,10 +89,36 @@ def _select(plain: dict, dotted: str) -> Any:
     return node
 
 
+def _without(value: Any, dotted: str) -> Any:
+    """``value`` (a config slice) with the sub-path ``dotted`` removed (a copy; the slice is untouched)."""
+    head, _, rest = dotted.partition(".")
+    if not isinstance(value, dict) or head not in value:
+        return value
+    return {k: (_without(v, rest) if rest and k == head else v) for k, v in value.items() if rest or k != head}
+
+
+def _file_digest(plain: dict, dotted: str) -> str | None:
+    from foodcrowd import CONF_DIR
+
+    name = _select(plain, dotted)
+    path = Path(str(name)) if name else None
+    if path is not None and not path.is_absolute():
+        path = CONF_DIR / path
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path is not None and path.is_file() else None
+
+
 def stage_key(stage: Stage, plain: dict, upstream: list[str]) -> str:
-    """Hash of the stage's config slice and the keys of the stages before it."""
-    payload = {"stage": stage.name, "fn": stage.fn, "cfg": {k: _select(plain, k) for k in stage.keys},
-               "upstream": upstream}
+    """Hash of the stage's config slice (less ``exclude``), the contents of its ``files``, and the keys of
+    the stages before it."""
+    cfg = {}
+    for k in stage.keys:
+        value = _select(plain, k)
+        for ex in stage.exclude:
+            if ex.startswith(k + "."):
+                value = _without(value, ex[len(k) + 1:])
+        cfg[k] = value
+    payload = {"stage": stage.name, "fn": stage.fn, "cfg": cfg, "upstream": upstream,
+               "files": {f: _file_digest(plain, f) for f in stage.files}}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -125,12 +153,16 @@ def run_stages(cfg: DictConfig, plain: dict, run_dir: Path, stages: tuple[Stage,
                 summary.stage_done(stage.name, saved["result"], saved["seconds"], skipped=True)
                 continue
         out_dir = run_dir / stage.out
-        resumed = out_dir.exists() and any(out_dir.iterdir())
         out_dir.mkdir(parents=True, exist_ok=True)
-        ctx = StageContext(cfg=cfg, plain=plain, run_dir=run_dir, out_dir=out_dir, results=results, resumed=resumed)
+        ctx = StageContext(cfg=cfg, plain=plain, run_dir=run_dir, out_dir=out_dir, results=results)
         log.info("stage %s: running (key %s)", stage.name, key)
         t0 = time.perf_counter()
-        result = stage.load()(ctx) or {}
+        try:
+            result = stage.load()(ctx) or {}
+        except BaseException as err:  # the record says the run failed, and in which stage; then re-raise
+            summary.data["error"] = {"stage": stage.name, "type": type(err).__name__, "message": str(err)[:500]}
+            summary.finish("failed")
+            raise
         seconds = time.perf_counter() - t0
         results[stage.name] = result
         tmp = stamp.with_suffix(".tmp")
@@ -141,11 +173,12 @@ def run_stages(cfg: DictConfig, plain: dict, run_dir: Path, stages: tuple[Stage,
     return summary
 
 
-def run(cfg: DictConfig, stages: tuple[Stage, ...] = STAGES) -> RunResult:
-    """Run an experiment from a validated config; return its summary and sweep objective."""
+def run(cfg: DictConfig, stages: tuple[Stage, ...] = STAGES, plain: dict | None = None) -> RunResult:
+    """Run an experiment from a validated config (``plain``: what ``validate`` returned, if at hand);
+    return its summary and sweep objective."""
     from foodcrowd.validate import to_plain
 
-    plain = to_plain(cfg)
+    plain = plain if plain is not None else to_plain(cfg)
     run_dir = _run_dir(cfg)
     from foodcrowd.record.tracking import tracking_session  # one ClearML task per job; no-op when disabled
 

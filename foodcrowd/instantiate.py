@@ -7,7 +7,7 @@ from typing import Any
 __all__ = ["ALLOWED_PREFIXES", "instantiate"]
 
 log = logging.getLogger(__name__)
-# Public dotpaths only. Plugins extend this by adding their package prefix here at import time.
+# Public dotpaths only: foodcrowd's own classes, plugins named foodcrowd_<name>, and torch.nn modules.
 ALLOWED_PREFIXES: tuple[str, ...] = ("foodcrowd.", "foodcrowd_", "torch.nn.")
 
 

@@ -63,3 +63,19 @@ def test_budget_turns_the_objective_to_minus_infinity(tmp_path):
     summary = _run(tmp_path)
     summary.data["cost_usd"] = 10.0
     assert summary.objective({"objective": "labels.accuracy.mean", "budget_usd": 5}) == float("-inf")
+
+
+def test_keys_ignore_what_a_stage_does_not_read_and_see_file_contents(tmp_path):
+    from foodcrowd.engine import STAGES, stage_key
+
+    data, plan, register = (next(s for s in STAGES if s.name == n) for n in ("data", "plan", "register"))
+    raw, none = validate(compose_cfg()), validate(compose_cfg(["lineage=none"]))
+    assert stage_key(data, raw, []) == stage_key(data, none, [])          # the parent matters to register only
+    assert stage_key(register, raw, []) != stage_key(register, none, [])
+
+    text = tmp_path / "instructions.md"
+    text.write_text("# Label the food\n")
+    cfg = validate(compose_cfg([f"interface.instructions={text}"]))
+    before = stage_key(plan, cfg, [])
+    text.write_text("# Label the food\n\nEdge cases: a soup with bread is *other*.\n")
+    assert stage_key(plan, cfg, []) != before                              # same path, new text: plan again

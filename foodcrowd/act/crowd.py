@@ -10,13 +10,14 @@ already running); ``toloka_sandbox``/``toloka`` read the token from the variable
 """
 from __future__ import annotations
 
-from foodcrowd.failpoints import failpoint
-
 import contextlib
 import logging
 import os
 from pathlib import Path
 
+from foodcrowd.errors import UserError
+from foodcrowd.failpoints import failpoint
+from foodcrowd.plan.estimate import page_cost
 from foodcrowd.validate.errors import ConfigError, Problem
 
 __all__ = ["TABLES", "crowd_stage", "client_for", "summarise"]
@@ -39,8 +40,8 @@ def client_for(plain: dict, run_dir: Path, items):
                                        f"export {crowd['token_env']}=<your Toloka OAuth token>")])
         yield TolokaClient(token, "SANDBOX" if crowd["backend"] == "toloka_sandbox" else "PRODUCTION", **opts)
         return
-    # the emulator accepts any token; a real one in the environment travels the same path (and is never logged)
-    token = os.environ.get(crowd["token_env"]) or "emulator"
+    # never the real token: crowd.url may name any host
+    token = "emulator"
     if crowd.get("url"):
         yield TolokaClient(token, url=crowd["url"], **opts)
         return
@@ -76,7 +77,7 @@ def summarise(tables: dict, plain: dict, n_items: int) -> dict:
     answers, assignments, exam = tables["answers"], tables["assignments"], tables["exam_answers"]
     reward = float(crowd["reward_per_page"])
     paid = assignments[assignments["status"].isin(["SUBMITTED", "ACCEPTED"])]
-    fees = paid["reward"].map(lambda r: r + max(r * float(crowd["platform_fee"]), float(crowd.get("min_fee_per_page", 0))) if r > 0 else 0.0)
+    fees = paid["reward"].map(lambda r: page_cost(crowd, r))
     main = assignments[(assignments["container"] == "pool:main")
                        & assignments["status"].isin(["SUBMITTED", "ACCEPTED", "REJECTED"])]
     duration = float(main["submitted_at"].max()) if len(main) and main["submitted_at"].notna().any() else 0.0
@@ -103,7 +104,32 @@ def _read_tables(out_dir: Path) -> dict:
     return {name: pd.read_parquet(out_dir / f"{name}.parquet") for name in TABLES}
 
 
+@contextlib.contextmanager
+def platform_errors(crowd: dict):
+    """Errors of the crowd platform (HTTP, network) as one-screen UserErrors naming the config key."""
+    import httpx
+    from toloka.client.exceptions import AccessDeniedApiError, ApiError, AuthenticationApiError
+
+    where = "crowd.url" if crowd.get("url") else "crowd.backend"
+    try:
+        yield
+    except (AuthenticationApiError, AccessDeniedApiError) as err:
+        raise UserError(f"the platform refused the token ({err.code})", "crowd.token_env",
+                        f"check the token in ${crowd['token_env']} (sandbox and production tokens differ)") from None
+    except ApiError as err:
+        raise UserError(f"the platform answered {err.status_code} {err.code}: {err.message}", where,
+                        "fix the cause, then run again with the same run dir: nothing is created or paid twice") from None
+    except httpx.HTTPError as err:
+        raise UserError(f"cannot reach the platform ({type(err).__name__}: {err})", where,
+                        "check the network or crowd.url, then run again with the same run dir to resume") from None
+
+
 def crowd_stage(ctx) -> dict:
+    with platform_errors(ctx.plain["crowd"]):
+        return _crowd_stage(ctx)
+
+
+def _crowd_stage(ctx) -> dict:
     from foodcrowd.act.toloka_apply import ensure_objects
     from foodcrowd.act.toloka_collect import download, wait_for_pool
     from foodcrowd.act.toloka_state import CrowdState, run_key_for
@@ -112,8 +138,8 @@ def crowd_stage(ctx) -> dict:
 
     plain, out = ctx.plain, ctx.out_dir
     crowd = plain["crowd"]
-    plan = plan_for(plain, ctx.run_dir)
     data = load_data(ctx.run_dir)
+    plan = plan_for(plain, ctx.run_dir, data)
     state = CrowdState.load(out / "state.json", run_key_for(ctx.run_dir, plain.get("experiment_name", "")), crowd["backend"])
     if state.downloaded.get("all") and all((out / f"{t}.parquet").exists() for t in TABLES):
         # the answers are here already: re-check the objects still match the plan, fetch nothing

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from foodcrowd.errors import UserError
+from foodcrowd.label_types import classes_of
 
 __all__ = ["register_stage", "wide_labels", "annotation_metadata", "resolve_parent"]
 
@@ -91,10 +92,6 @@ def annotation_metadata(ctx) -> dict[str, Any]:
     }
 
 
-def _classes(plain: dict) -> dict[str, list[str]]:
-    from foodcrowd.label_types import get_label_type
-
-    return {q: list(get_label_type(spec["type"]).classes(spec)) for q, spec in (plain.get("questions") or {}).items()}
 
 
 def register_stage(ctx) -> dict:
@@ -122,7 +119,7 @@ def register_stage(ctx) -> dict:
              "overlap": meta["annotation"]["overlap"], "platform": meta["annotation"]["platform"]}
     (out / "preview.html").write_text(preview_html(wide, paths, questions, f"{ds['project']}/{name}", facts),
                                       encoding="utf-8")
-    plots = label_plots(wide, questions, _classes(ctx.plain), out / "plots")
+    plots = label_plots(wide, questions, classes_of(ctx.plain.get("questions")), out / "plots")
     files = {str(r): Path(p) for r, p in zip(items["relpath"], items["path"]) if p}  # replayed items have no file
     tables = {"labels": wide, "items": items.drop(columns=["path"], errors="ignore")}
     if answers is not None:

@@ -21,6 +21,7 @@ import numpy as np
 
 from foodcrowd.act.training.data import TrainingDataError, encode, load_images, split_is_val
 from foodcrowd.act.training.metrics import scores
+from foodcrowd.label_types import classes_of
 from foodcrowd.record.tracking import current
 
 __all__ = ["train_stage", "TrainingDataError"]
@@ -28,10 +29,6 @@ __all__ = ["train_stage", "TrainingDataError"]
 log = logging.getLogger(__name__)
 
 
-def _classes(plain: dict) -> dict[str, list[str]]:
-    from foodcrowd.label_types import get_label_type
-
-    return {q: get_label_type(spec["type"]).classes(spec) for q, spec in plain["questions"].items()}
 
 
 def _control_truth(ctx, table, question: str, classes: list[str]) -> np.ndarray:
@@ -101,7 +98,7 @@ def train_stage(ctx) -> dict:
     t0 = time.perf_counter()
     torch.set_num_threads(int(tr.get("num_threads", 2)))
     device = pick_device(tr.get("device", "auto"))
-    classes = _classes(plain)
+    classes = classes_of(plain["questions"])
     from foodcrowd.act.training.source import read_rows
 
     table, version, info = read_rows(ctx, list(classes))

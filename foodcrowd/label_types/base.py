@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable
 
-import numpy as np
 
 __all__ = ["LabelType"]
 
@@ -66,6 +65,8 @@ class LabelType:
         (subjective questions), ``random`` (True for a worker who clicks at random).
         ``rng`` is a ``numpy.random.Generator``.
         """
+        import numpy as np
+
         classes = self.classes(spec)
         if worker.get("random"):
             return classes[int(rng.integers(len(classes)))]

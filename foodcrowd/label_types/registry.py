@@ -11,7 +11,7 @@ from importlib.metadata import entry_points
 
 from foodcrowd.label_types.base import LabelType
 
-__all__ = ["GROUP", "LabelTypeError", "available_label_types", "get_label_type"]
+__all__ = ["GROUP", "LabelTypeError", "available_label_types", "classes_of", "get_label_type"]
 
 GROUP = "foodcrowd.label_types"
 
@@ -57,3 +57,8 @@ def get_label_type(name: str) -> LabelType:
     if name not in eps:
         raise LabelTypeError(f"unknown label type {name!r}", "available: " + ", ".join(available_label_types()))
     return _load(name, eps[name])
+
+
+def classes_of(questions: dict) -> dict[str, list[str]]:
+    """Each question's classes, as its label type reads them from its spec."""
+    return {q: list(get_label_type(spec["type"]).classes(spec)) for q, spec in (questions or {}).items()}

@@ -30,9 +30,6 @@ class Plan:
     task_kinds: dict[str, dict[str, int]] = field(default_factory=dict)
     estimate: dict[str, Any] = field(default_factory=dict)
 
-    def by_kind(self, kind: str) -> dict[str, dict]:
-        return {key.partition(":")[2] or key: obj for key, (k, obj) in self.objects.items() if k == kind}
-
     def to_json(self) -> dict:
         import json
 

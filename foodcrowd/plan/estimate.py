@@ -39,8 +39,12 @@ def random_survives_control(history: int, min_answers: int, min_correct_percent:
     return survive(0, 0)
 
 
-def _page_cost(crowd: dict) -> float:
-    reward = float(crowd["reward_per_page"])
+def page_cost(crowd: dict, reward: float | None = None) -> float:
+    """What the requester pays for one page: the reward plus the platform fee (never below its minimum).
+    ``reward`` defaults to ``crowd.reward_per_page``; a page paying nothing costs nothing."""
+    reward = float(crowd["reward_per_page"] if reward is None else reward)
+    if reward <= 0:
+        return 0.0
     return reward + max(reward * float(crowd["platform_fee"]), float(crowd.get("min_fee_per_page", 0.0)))
 
 
@@ -51,20 +55,20 @@ def estimate(plain: dict, n_items: int) -> dict:
     real, control = int(crowd["real_tasks_per_page"]), int(crowd["control_tasks_per_page"])
     overlap = int(dyn["min_overlap"]) if dyn.get("enabled") else int(crowd["overlap"])
     pages = math.ceil(n_items * overlap / real)
-    page_cost = _page_cost(crowd)
+    per_page = page_cost(crowd)
     page_seconds = (real + control) * float(crowd.get("seconds_per_task", 4))
     out = {
         "items": n_items, "overlap": overlap, "tasks_per_page": real + control, "pages": pages,
         "assignments": pages, "answers": n_items * overlap,
-        "reward_per_page": float(crowd["reward_per_page"]), "fee_per_page": round(page_cost - float(crowd["reward_per_page"]), 6),
-        "cost_usd": round(pages * page_cost, 4),
+        "reward_per_page": float(crowd["reward_per_page"]), "fee_per_page": round(per_page - float(crowd["reward_per_page"]), 6),
+        "cost_usd": round(pages * per_page, 4),
         "price_per_hour_usd": round(float(crowd["reward_per_page"]) * 3600 / page_seconds, 3),
         "seconds_per_page": page_seconds,
     }
     if dyn.get("enabled"):
         max_pages = math.ceil(n_items * int(dyn["max_overlap"]) / real)
         out.update({"max_overlap": int(dyn["max_overlap"]), "max_pages": max_pages,
-                    "max_cost_usd": round(max_pages * page_cost, 4)})
+                    "max_cost_usd": round(max_pages * per_page, 4)})
     questions = plain["questions"]
     rule = quality.get("control_tasks") or {}
     if rule.get("enabled") and rule.get("question") in questions:
@@ -75,7 +79,7 @@ def estimate(plain: dict, n_items: int) -> dict:
         k = len(questions[exam["question"]]["classes"])
         out["random_clicker_passes_exam"] = round(random_pass_exam(int(exam["size"]), float(exam["pass_mark"]), k), 8)
         if exam["form"] == "exam_pool":
-            out["exam_cost_per_taker_usd"] = round(page_cost, 4)
+            out["exam_cost_per_taker_usd"] = round(per_page, 4)
     return out
 
 

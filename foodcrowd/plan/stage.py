@@ -45,14 +45,15 @@ def load_data(run_dir: Path) -> dict:
     return tables
 
 
-def plan_for(plain: dict, run_dir: Path):
-    """Build the plan of ``plain`` from the data in ``run_dir`` (PlanError -> ConfigError)."""
+def plan_for(plain: dict, run_dir: Path, data: dict | None = None):
+    """Build the plan of ``plain`` from the data in ``run_dir`` (or ``data`` already read from it);
+    PlanError -> ConfigError."""
     from foodcrowd import CONF_DIR
     from foodcrowd.plan.build import build_plan
     from foodcrowd.plan.pools import PlanError
     from foodcrowd.plan.project import InstructionsError
 
-    data = load_data(run_dir)
+    data = data if data is not None else load_data(run_dir)
     try:
         return build_plan(plain, data["items"], data["exam"], data["control"], CONF_DIR)
     except (PlanError, InstructionsError) as err:

@@ -11,9 +11,7 @@ from foodcrowd.validate import ConfigError, validate
 from tests.conftest import compose_cfg
 from tests.toloka.data import write_data
 
-emulator = pytest.importorskip("foodcrowd.emulator")
-if not hasattr(emulator, "start"):
-    pytest.skip("foodcrowd.emulator.start is not there yet (issue 5)", allow_module_level=True)
+from foodcrowd import emulator
 
 N_ITEMS, N_CONTROL = 45, 10
 SMALL = ["crowd.population.size=80", "crowd.upload_batch_size=20"]
@@ -25,8 +23,7 @@ def _stage(run_dir, overrides=()):
     plain = validate(compose_cfg(SMALL + list(overrides)))
     out = run_dir / "toloka"
     out.mkdir(exist_ok=True)
-    resumed = any(out.iterdir())
-    return crowd_stage(StageContext(cfg=None, plain=plain, run_dir=run_dir, out_dir=out, resumed=resumed))
+    return crowd_stage(StageContext(cfg=None, plain=plain, run_dir=run_dir, out_dir=out))
 
 
 def _snapshot(run_dir, items):
