@@ -157,7 +157,7 @@ def _crowd_stage(ctx) -> dict:
                 state.completed["pool:main"] = True
                 state.save()
             _close_exam(client, plan, ids)
-            tables = download(client, plan, ids, plain, data["exam"])
+            tables = download(client, plan, ids, plain, data["exam"], state.run_key)
         for name, df in tables.items():
             tmp = out / f"{name}.parquet.tmp"
             df.to_parquet(tmp, index=False)

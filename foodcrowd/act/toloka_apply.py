@@ -48,9 +48,24 @@ def tag(kind: str, key: str, obj: dict, run_key: str) -> dict:
         return {**obj, "private_comment": f"{obj.get('private_comment', '')} [foodcrowd run {run_key}]".strip()}
     if kind == "task":
         return obj
+    if kind == "pool":
+        obj = _tag_restrictions(obj, run_key)
     meta = dict(obj.get("metadata") or {})
     meta.update({"foodcrowd_run": [run_key], "foodcrowd_key": [key]})
     return {**obj, "metadata": meta}
+
+
+def _tag_restrictions(pool: dict, run_key: str) -> dict:
+    """The pool with the run key in every ban's comment, so this run's bans are told from other runs'."""
+    import copy
+
+    pool = copy.deepcopy(pool)
+    for config in (pool.get("quality_control") or {}).get("configs") or []:
+        for rule in config.get("rules") or []:
+            params = (rule.get("action") or {}).get("parameters") or {}
+            if "private_comment" in params:
+                params["private_comment"] = f"{params['private_comment']} [run {run_key}]"
+    return pool
 
 
 def _config_key(path: str) -> str:

@@ -90,7 +90,7 @@ def _assignment_rows(client, key: str, pool_id: str):
         yield a, opened
 
 
-def download(client, plan, ids: dict[str, str], plain: dict, exam_df) -> dict:
+def download(client, plan, ids: dict[str, str], plain: dict, exam_df, run_key: str = "") -> dict:
     """All tables of the run as DataFrames (keys: answers, exam_answers, assignments, bans, skills)."""
     import pandas as pd
     from foodcrowd.label_types import get_label_type
@@ -135,20 +135,20 @@ def download(client, plan, ids: dict[str, str], plain: dict, exam_df) -> dict:
                                                          "assignment_id", "pool_id"]),
         "assignments": pd.DataFrame(assignments, columns=["assignment_id", "container", "pool_id", "worker", "status",
                                                           "reward", "n_tasks", "created_at", "submitted_at", "seconds"]),
-        "bans": _bans(client, ids),
+        "bans": _bans(client, ids, run_key),
         "skills": _skills(client, plan, ids),
     }
     return tables
 
 
-def _bans(client, ids: dict[str, str]):
+def _bans(client, ids: dict[str, str], run_key: str):
     import pandas as pd
 
     pools = {v for k, v in ids.items() if k.startswith(("pool:", "training:"))}
     rows = []
     for r in client.get_user_restrictions():
         mine = getattr(r, "project_id", None) == ids.get("project") or getattr(r, "pool_id", None) in pools
-        if mine or (_value(r.scope) == "ALL_PROJECTS" and str(r.private_comment or "").startswith("foodcrowd:")):
+        if mine or (_value(r.scope) == "ALL_PROJECTS" and f"[run {run_key}]" in str(r.private_comment or "")):
             rows.append({"restriction_id": r.id, "worker": r.user_id, "scope": _value(r.scope),
                          "project_id": getattr(r, "project_id", None), "pool_id": getattr(r, "pool_id", None),
                          "private_comment": r.private_comment, "created": _utc(r.created),

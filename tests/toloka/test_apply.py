@@ -92,3 +92,16 @@ def test_a_changed_reward_is_refused_with_the_key_named(applied):
         _stage(run_dir, ["crowd.reward_per_page=0.02"])
     text = err.value.render()
     assert "crowd.reward_per_page" in text and "0.015" in text and "0.02" in text and "new run directory" in text
+
+
+@pytest.mark.slow
+def test_account_wide_bans_are_counted_for_this_run_only(tmp_path):
+    """ALL_PROJECTS bans carry the run key in their comment: another run's bans on the account are not ours."""
+    all_projects = ["quality.fast_responses.ban_scope=ALL_PROJECTS", "quality.control_tasks.ban_scope=ALL_PROJECTS"]
+    write_data(tmp_path, n_items=N_ITEMS, n_control=N_CONTROL)
+    result = _stage(tmp_path, all_projects)
+    bans = pd.read_parquet(tmp_path / "toloka" / "bans.parquet")
+    run_key = json.loads((tmp_path / "toloka" / "state.json").read_text())["run_key"]
+    assert len(bans) > 0 and (bans["scope"] == "ALL_PROJECTS").all()
+    assert bans["private_comment"].str.contains(f"[run {run_key}]", regex=False).all()
+    assert result["summary"]["banned"] == bans["worker"].nunique()
