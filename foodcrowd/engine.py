@@ -132,7 +132,14 @@ def _run_dir(cfg: DictConfig) -> Path:
 
 
 def run_stages(cfg: DictConfig, plain: dict, run_dir: Path, stages: tuple[Stage, ...]) -> Summary:
-    """Run ``stages`` in order in ``run_dir``; skip those whose stamp matches their key."""
+    """Run ``stages`` in order in ``run_dir`` (holding its lock); skip those whose stamp matches their key."""
+    from foodcrowd.run_lock import run_dir_lock
+
+    with run_dir_lock(run_dir):
+        return _run_stages(cfg, plain, run_dir, stages)
+
+
+def _run_stages(cfg: DictConfig, plain: dict, run_dir: Path, stages: tuple[Stage, ...]) -> Summary:
     action = plain.get("action", "run")
     summary = Summary.start(run_dir, plain)
     stamps = run_dir / ".stages"
@@ -181,7 +188,8 @@ def run(cfg: DictConfig, stages: tuple[Stage, ...] = STAGES, plain: dict | None 
     plain = plain if plain is not None else to_plain(cfg)
     run_dir = _run_dir(cfg)
     from foodcrowd.record.tracking import tracking_session  # one ClearML task per job; no-op when disabled
+    from foodcrowd.run_lock import run_dir_lock
 
-    with tracking_session(plain, run_dir):
+    with run_dir_lock(run_dir), tracking_session(plain, run_dir):
         summary = run_stages(cfg, plain, run_dir, stages)
     return RunResult(summary=summary.data, objective=summary.objective(plain), run_dir=run_dir)

@@ -107,6 +107,8 @@ def _read_tables(out_dir: Path) -> dict:
 @contextlib.contextmanager
 def platform_errors(crowd: dict):
     """Errors of the crowd platform (HTTP, network) as one-screen UserErrors naming the config key."""
+    import json
+
     import httpx
     from toloka.client.exceptions import AccessDeniedApiError, ApiError, AuthenticationApiError
 
@@ -122,6 +124,10 @@ def platform_errors(crowd: dict):
     except httpx.HTTPError as err:
         raise UserError(f"cannot reach the platform ({type(err).__name__}: {err})", where,
                         "check the network or crowd.url, then run again with the same run dir to resume") from None
+    except json.JSONDecodeError as err:   # toloka-kit reads every error body as JSON
+        raise UserError(f"the platform answered with a body that is not JSON ({err.doc[:80]!r})", where,
+                        "a platform or proxy error: run again with the same run dir to resume (nothing is "
+                        "created or paid twice)") from None
 
 
 def crowd_stage(ctx) -> dict:
@@ -132,6 +138,7 @@ def crowd_stage(ctx) -> dict:
 def _crowd_stage(ctx) -> dict:
     from foodcrowd.act.toloka_apply import ensure_objects
     from foodcrowd.act.toloka_collect import download, wait_for_pool
+    from foodcrowd.act.toloka_reconcile import reconcile
     from foodcrowd.act.toloka_state import CrowdState, run_key_for
     from foodcrowd.act.toloka_upload import open_containers, upload_tasks
     from foodcrowd.plan.stage import load_data, plan_for
@@ -163,6 +170,7 @@ def _crowd_stage(ctx) -> dict:
             df.to_parquet(tmp, index=False)
             tmp.replace(out / f"{name}.parquet")
             failpoint("crowd.download")
+        reconcile(tables, plan.estimate)   # duplicates or pages beyond the plan stop the run here
         state.downloaded["all"] = True
         state.save()
     summary = summarise(tables, plain, len(data["items"]))

@@ -74,6 +74,11 @@ def create_app(state: EmulatorState):
         message = f"the emulator does not serve {request.method} {request.url.path}" if err.status_code in (404, 405) else str(err.detail)
         return reply({"code": code, "message": message, "request_id": "emulator"}, err.status_code)
 
+    @app.exception_handler(Exception)
+    async def _internal_error(request: Request, err: Exception):
+        # e.g. sqlite3.OperationalError "database is locked": a JSON 500 toloka-kit can read and retry
+        return reply({"code": "INTERNAL_ERROR", "message": f"{type(err).__name__}: {err}", "request_id": "emulator"}, 500)
+
     async def body(request: Request):
         raw = await request.body()
         if not raw:
