@@ -34,8 +34,22 @@ def main(cfg: DictConfig) -> float:
         print(err.render(), file=sys.stderr)
         sys.exit(2)
     except UserError as err:
+        from foodcrowd.plan.budget import BudgetError
+
         print(render_user_error(err), file=sys.stderr)
+        if isinstance(err, BudgetError) and _multirun():
+            return float("-inf")   # a sweep trial over budget is not launched: $0 spent, the worst objective
         sys.exit(err.exit_code)
+
+
+def _multirun() -> bool:
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    try:
+        return HydraConfig.get().mode == RunMode.MULTIRUN
+    except ValueError:
+        return False
 
 
 def entry() -> None:

@@ -70,7 +70,8 @@ STAGES: tuple[Stage, ...] = (
           ("dataset", "questions", "exam", "quality.control_tasks", "seed"), "data", ("run", "plan"),
           exclude=("dataset.parent",)),
     Stage("plan", "foodcrowd.plan.stage:plan_stage",
-          ("questions", "interface", "exam", "quality", "crowd", "dataset.public_base_url", "experiment_name"),
+          ("questions", "interface", "exam", "quality", "crowd", "dataset.public_base_url", "experiment_name",
+           "budget_usd", "budget_policy"),
           "toloka", ("run", "plan"), files=("interface.instructions",)),
     Stage("crowd", "foodcrowd.act.crowd:crowd_stage", ("crowd",), "toloka"),
     Stage("aggregate", "foodcrowd.act.aggregate:aggregate_stage", ("aggregation", "questions"), "labels"),
@@ -167,8 +168,15 @@ def _run_stages(cfg: DictConfig, plain: dict, run_dir: Path, stages: tuple[Stage
         try:
             result = stage.load()(ctx) or {}
         except BaseException as err:  # the record says the run failed, and in which stage; then re-raise
+            from foodcrowd.plan.budget import BudgetError
+
             summary.data["error"] = {"stage": stage.name, "type": type(err).__name__, "message": str(err)[:500]}
-            summary.finish("failed")
+            if isinstance(err, BudgetError):   # refused before anything was created: nothing was spent
+                summary.data["cost_usd"] = 0.0
+                summary.data["budget"] = {"budget_usd": plain.get("budget_usd"), "policy": plain.get("budget_policy", "refuse"),
+                                          "upper_bound_usd": err.figures.get("upper_bound_usd"), "stopped": False,
+                                          "spent_usd": 0.0}
+            summary.finish("over_budget" if isinstance(err, BudgetError) else "failed")
             raise
         seconds = time.perf_counter() - t0
         results[stage.name] = result
@@ -176,7 +184,14 @@ def _run_stages(cfg: DictConfig, plain: dict, run_dir: Path, stages: tuple[Stage
         tmp.write_text(json.dumps({"key": key, "result": result, "seconds": seconds}, default=str, indent=1))
         tmp.replace(stamp)  # atomic: a killed run never leaves a stamp for unfinished work
         summary.stage_done(stage.name, result, seconds, skipped=False)
-    summary.finish("planned" if action == "plan" else "ok")
+    stopped = bool((summary.data.get("budget") or {}).get("stopped"))
+    if stopped and summary.data.get("cost_usd") is not None:
+        b = summary.data["budget"]
+        b["spent_usd"] = summary.data["cost_usd"]
+        log.warning("stopped at budget: bought %s of %s items for $%.2f (budget_usd $%.2f); their labels are "
+                    "aggregated and registered", b.get("items_bought"), b.get("items_planned"), b["spent_usd"],
+                    float(b["budget_usd"]))
+    summary.finish("planned" if action == "plan" else "stopped_at_budget" if stopped else "ok")
     return summary
 
 

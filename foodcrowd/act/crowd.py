@@ -71,7 +71,25 @@ def _record_faults(run_dir: Path, counts: dict) -> None:
     log.info("emulator: injected faults %s (the client retried through them)", total)
 
 
-def summarise(tables: dict, plain: dict, n_items: int) -> dict:
+def pools_side_by_side(assignments, estimate: dict, crowd: dict) -> dict:
+    """Per container: the plan's estimate (expected, lower, upper) beside the actual pages and cost."""
+    paid = assignments[assignments["status"].isin(["SUBMITTED", "ACCEPTED"]) & (assignments["reward"] > 0)]
+    out = {}
+    for key in sorted(set(paid["container"]) | set((estimate.get("pools") or {}))):
+        mine = paid[paid["container"] == key]
+        est = (estimate.get("pools") or {}).get(key) or {}
+        cost = round(float(mine["reward"].map(lambda r: page_cost(crowd, r)).sum()), 4)
+        row = {"pages": int(len(mine)), "cost_usd": cost,  # paid pages (a training's pages are free)
+               "estimate": {k: est.get(k) for k in ("pages", "pages_min", "pages_max", "cost_usd", "cost_min_usd",
+                                                    "cost_max_usd") if k in est}}
+        if est:
+            row["within_bounds"] = bool(est["cost_min_usd"] - 1e-9 <= cost <= est["cost_max_usd"] + 1e-9)
+            row["vs_expected"] = round(cost / est["cost_usd"] - 1, 4) if est["cost_usd"] else None
+        out[key] = row
+    return out
+
+
+def summarise(tables: dict, plain: dict, n_items: int, estimate: dict | None = None) -> dict:
     """The crowd stage's fragment of ``summary.json``."""
     crowd, exam_cfg = plain["crowd"], plain["exam"]
     answers, assignments, exam = tables["answers"], tables["assignments"], tables["exam_answers"]
@@ -95,6 +113,7 @@ def summarise(tables: dict, plain: dict, n_items: int) -> dict:
         "exam": {"takers": takers, "passed": passed, "pass_rate": round(passed / takers, 4) if takers else None,
                  "per_task": per_task},
         "pages": int(len(main)), "reward_per_page": reward,
+        "pools": pools_side_by_side(assignments, estimate or {}, crowd),
     }
 
 
@@ -159,8 +178,11 @@ def _crowd_stage(ctx) -> dict:
             upload_tasks(client, plan, ids, state, int(crowd.get("upload_batch_size", 5000)))
             if not state.completed.get("pool:main"):
                 open_containers(client, plan, ids, state)
-                wait_for_pool(client, ids["pool:main"], float(crowd.get("poll_interval_seconds", 0.5)),
-                              float(crowd.get("max_wait_seconds", 3600)))
+                done = wait_for_pool(client, ids["pool:main"], float(crowd.get("poll_interval_seconds", 0.5)),
+                                     float(crowd.get("max_wait_seconds", 3600)), _budget_guard(client, plain, plan, ids))
+                if not done:   # the next page would cross budget_usd: close every pool, keep what was bought
+                    _close_all(client, plan, ids)
+                    state.stopped_at_budget = True
                 state.completed["pool:main"] = True
                 state.save()
             _close_exam(client, plan, ids)
@@ -173,9 +195,33 @@ def _crowd_stage(ctx) -> dict:
         reconcile(tables, plan.estimate)   # duplicates or pages beyond the plan stop the run here
         state.downloaded["all"] = True
         state.save()
-    summary = summarise(tables, plain, len(data["items"]))
+    summary = summarise(tables, plain, int(plan.estimate["items"]), plan.estimate)  # the items bought
+    if getattr(state, "stopped_at_budget", False):
+        summary["budget"] = {"stopped": True, "closed_while_running": True}
     log.info("crowd: %s answers from %s annotators, $%.2f", summary["answers"], summary["annotators"], summary["cost_usd"])
     return {"ids": ids, "state": str(out / "state.json"), "summary": summary}
+
+
+def _budget_guard(client, plain: dict, plan, ids: dict):
+    """At every poll: would one more page cross ``budget_usd``? (None without a budget.)"""
+    from foodcrowd.act.toloka_collect import spent
+    from foodcrowd.plan.budget import would_cross
+
+    budget = plain.get("budget_usd")
+    if budget is None:
+        return None
+    paid = [ids[k] for k, p in (plan.estimate.get("pools") or {}).items() if k.startswith("pool:") and p["cost_max_usd"] > 0]
+    per_page = page_cost(plain["crowd"])
+    return lambda: would_cross(spent(client, paid), per_page, budget)
+
+
+def _close_all(client, plan, ids: dict) -> None:
+    for key in plan.tasks:
+        kind = key.partition(":")[0]
+        obj = client.get_training(ids[key]) if kind == "training" else client.get_pool(ids[key])
+        if str(getattr(obj.status, "value", obj.status)) == "OPEN":
+            (client.close_training if kind == "training" else client.close_pool)(ids[key])
+            log.warning("toloka: %s closed: one more page would cross budget_usd", key)
 
 
 def _close_exam(client, plan, ids: dict) -> None:

@@ -108,6 +108,9 @@ def register_stage(ctx) -> dict:
     answers_path = ctx.run_dir / "toloka" / "answers.parquet"
     answers = _read(answers_path, "toloka/answers.parquet") if answers_path.is_file() else None
     parents = resolve_parent(ctx, registry)
+    if any((((ctx.results.get(st) or {}).get("summary") or {}).get("budget") or {}).get("stopped") for st in ("plan", "crowd")):
+        # budget_policy=stop_at_cap bought answers for the first items only: the version holds those
+        items = items[items["item_id"].astype(str).isin(set(labels["item_id"].astype(str)))].reset_index(drop=True)
     wide = wide_labels(items, labels)
     questions = [q for q in (ctx.plain.get("questions") or {}) if q in wide] or sorted(labels["question"].unique())
     meta = annotation_metadata(ctx)

@@ -104,53 +104,76 @@ def expected_overlap(plain: dict, items: list[tuple[float, bool]] = (), exam_ite
                      samples: int = 4000) -> float:
     """Mean answers per task under Toloka's BASIC dynamic overlap, for the population's answerers.
 
-    Each answer comes from an eligible worker who passed the exam (drawn in proportion to the pages they
-    do), right with their accuracy, weighted as the pool weights it: ``weight_skill.provisional_value``
-    for the first ``min_answers`` pages (one control answer or more per page), then the share of right
-    control answers (their accuracy); without a weighting skill, the platform's default weight. Each
-    sample is one of ``items`` (difficulty, ambiguous), as hard as the label types make it.
+    Each answer comes from a page done by an eligible worker who passed the exam, before the pool is done
+    (drawn in proportion to the chance they passed), right with their accuracy, weighted as the pool
+    weights it: ``weight_skill.provisional_value`` for the first ``min_answers`` pages (one control answer
+    or more per page), then the share of right control answers (their accuracy); without a weighting
+    skill, the platform's default weight. Each sample is one of ``items`` (difficulty, ambiguous), as hard
+    as the label types make it. The moment the pool is done depends on the answer: two rounds settle it.
     """
     import numpy as np
 
     crowd = plain["crowd"]
     dyn = crowd["dynamic_overlap"]
-    lo, hi, need = int(dyn["min_overlap"]), int(dyn["max_overlap"]), float(dyn["min_confidence"])
+    lo, hi = int(dyn["min_overlap"]), int(dyn["max_overlap"])
     passers = _passers(plain, list(exam_items)) if crowd.get("backend") == "emulator" else []
     if not passers:
         return float(lo)
     own = dyn.get("weight_skill") or {}
     control = plain["quality"].get("control_tasks") or {}
-    per_page = max(int(crowd["control_tasks_per_page"]), 1)
-    early = math.ceil(int(own.get("min_answers") or control.get("min_answers") or 1) / per_page)
+    early = math.ceil(int(own.get("min_answers") or control.get("min_answers") or 1)
+                      / max(int(crowd["control_tasks_per_page"]), 1))
     provisional = own.get("provisional_value")
-    # one row per page a passer does: (accuracy, weight of its answers)
-    rows, probs = [], []
+    tasks_per_page = int(crowd["real_tasks_per_page"]) + int(crowd["control_tasks_per_page"])
+    exam_tasks = int(plain["exam"].get("size") or 0) if plain["exam"].get("form", "none") != "none" else 0
+    rows = []   # one per page a passer may do: (time it is done, pass chance, worker, weight of its answers)
     for p, w, pages in passers:
+        t = w.arrival + exam_tasks * w.seconds_per_task
         for page in range(pages):
+            t += tasks_per_page * w.seconds_per_task
             if not dyn.get("answer_weight_skill"):
                 q = DEFAULT_ANSWER_WEIGHT
             elif page < early:
                 q = float(provisional) / 100 if provisional is not None else None
             else:
                 q = float(w.params.get("accuracy", 0.9))
-            rows.append((w, q))
-            probs.append(p)
-    probs = np.asarray(probs) / np.sum(probs)
+            rows.append((t, p, w, q))
+    rows.sort(key=lambda r: r[0])
+    n_items = max(len(items), 1)
+    overlap = float(lo)
+    for _ in range(2):
+        needed, done, cut = n_items * overlap / int(crowd["real_tasks_per_page"]), 0.0, len(rows)
+        for i, row in enumerate(rows):
+            done += row[1]
+            if done >= needed:
+                cut = i + 1
+                break
+        overlap = _mean_answers(plain, rows[:cut], list(items) or [(0.0, False)], samples)
+    return overlap
+
+
+def _mean_answers(plain: dict, rows: list, items: list, samples: int) -> float:
+    import numpy as np
+
+    crowd = plain["crowd"]
+    dyn = crowd["dynamic_overlap"]
+    lo, hi, need = int(dyn["min_overlap"]), int(dyn["max_overlap"]), float(dyn["min_confidence"])
+    probs = np.asarray([r[1] for r in rows], dtype=float)
+    probs = probs / probs.sum()
     fields = [q for q, spec in plain["questions"].items() if spec.get("objective", True)] or list(plain["questions"])
     k = _k(plain, fields[0])
     weight = float((crowd.get("population") or {}).get("difficulty_weight", 1.0))
-    items = list(items) or [(0.0, False)]
     rng = np.random.default_rng([int(plain.get("seed", 0) or 0), 15])
     which = rng.integers(len(items), size=samples)
-    total = 0
     picks = rng.choice(len(rows), size=(samples, hi), p=probs)
     draws = rng.random((samples, hi))
     wrong = rng.integers(1, k, size=(samples, hi))
+    total = 0
     for s in range(samples):
         labels: list[tuple[int, float | None]] = []
         item, n = items[which[s]], 0
         while n < hi:
-            w, q = rows[picks[s, n]]
+            _, _, w, q = rows[picks[s, n]]
             labels.append((0 if draws[s, n] < right_chance(w, item, k, weight) else int(wrong[s, n]), q))
             n += 1
             if n >= lo and _confidence(labels, k) >= need:

@@ -116,7 +116,9 @@ def expected_dynamic_pages(plain: dict, n_items: int, world=(), exam_items=()) -
     from foodcrowd.plan.crowd_flow import expected_overlap
 
     crowd = plain["crowd"]
-    return math.ceil(n_items * expected_overlap(plain, world, exam_items) / int(crowd["real_tasks_per_page"]))
+    overlap = expected_overlap(plain, world, exam_items)
+    # plus the short last pages: about one per answer round, as disputed items come back at the end
+    return math.ceil(n_items * overlap / int(crowd["real_tasks_per_page"])) + math.ceil(overlap)
 
 
 def estimate(plain: dict, n_items: int, items=None, exam=None) -> dict:
@@ -157,11 +159,31 @@ def estimate(plain: dict, n_items: int, items=None, exam=None) -> dict:
     return out
 
 
-def print_estimate(est: dict, console=None) -> None:
-    """The estimate as a rich table on the terminal."""
+def _pool_note(key: str, pool: dict) -> str:
+    if pool["kind"] == "main":
+        over = f"{pool['overlap']}" + (f"-{pool['overlap_max']}" if pool["overlap_max"] != pool["overlap"] else "")
+        return f"{pool['tasks']:,} tasks x {over} + {pool['control_tasks_per_page']} control/page"
+    if pool["kind"] == "exam":
+        return f"{pool['takers']:,} takers (<= {pool['takers_max']:,}; {pool['takers_source']})"
+    return "unpaid (training)"
+
+
+def print_estimate(est: dict, console=None, budget: float | None = None) -> None:
+    """The estimate as rich tables on the terminal: every paid pool with bounds, then the risks."""
     from rich.console import Console
     from rich.table import Table
 
+    console = console or Console(stderr=True)
+    pools = Table(title="What the crowd will cost, per pool (reward + fee)", header_style="bold")
+    for col, just in (("pool", "left"), ("pages", "right"), ("expected", "right"), ("lower", "right"),
+                      ("upper", "right"), ("what", "left")):
+        pools.add_column(col, justify=just)
+    for key, pool in (est.get("pools") or {}).items():
+        pools.add_row(key, f"{pool['pages']:,} ({pool['pages_min']:,}-{pool['pages_max']:,})", f"${pool['cost_usd']:,.2f}",
+                      f"${pool['cost_min_usd']:,.2f}", f"${pool['cost_max_usd']:,.2f}", _pool_note(key, pool))
+    pools.add_row("all", f"{est['assignments']:,}", f"${est['cost_usd']:,.2f}", f"${est['cost_min_usd']:,.2f}",
+                  f"${est['cost_max_usd']:,.2f}", "" if budget is None else f"budget_usd ${budget:,.2f}", style="bold")
+    console.print(pools)
     table = Table(title="Crowd cost and risk estimate", show_header=True, header_style="bold")
     table.add_column("what")
     table.add_column("value", justify="right")
@@ -178,4 +200,4 @@ def print_estimate(est: dict, console=None) -> None:
         rows.append(("random clicker survives the control rule", f"{est['random_clicker_survives_control']:.2%}"))
     for what, value in rows:
         table.add_row(what, value)
-    (console or Console(stderr=True)).print(table)
+    console.print(table)
