@@ -51,6 +51,7 @@ class StageContext:
     run_dir: Path
     out_dir: Path
     results: dict[str, dict] = field(default_factory=dict)
+    key: str = ""                  # this stage's key (the crowd stage names its answers version by it)
 
     def result(self, stage: str) -> dict:
         if stage not in self.results:
@@ -65,6 +66,10 @@ class RunResult:
     run_dir: Path
 
 
+# how the platform is reached, not what is asked of whom: these never change the work (or its key)
+_HOW_NOT_WHAT = tuple(f"crowd.{k}" for k in ("url", "token_env", "timeout_seconds", "retries", "upload_batch_size",
+                                             "poll_interval_seconds", "max_wait_seconds", "state_dir", "faults"))
+
 STAGES: tuple[Stage, ...] = (
     Stage("data", "foodcrowd.act.data:data_stage",
           ("dataset", "questions", "exam", "quality.control_tasks", "seed"), "data", ("run", "plan"),
@@ -72,8 +77,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("plan", "foodcrowd.plan.stage:plan_stage",
           ("questions", "interface", "exam", "quality", "crowd", "dataset.public_base_url", "experiment_name",
            "budget_usd", "budget_policy"),
-          "toloka", ("run", "plan"), files=("interface.instructions",)),
-    Stage("crowd", "foodcrowd.act.crowd:crowd_stage", ("crowd",), "toloka"),
+          "toloka", ("run", "plan"), exclude=_HOW_NOT_WHAT, files=("interface.instructions",)),
+    Stage("crowd", "foodcrowd.act.crowd:crowd_stage", ("crowd",), "toloka", exclude=_HOW_NOT_WHAT),
     Stage("aggregate", "foodcrowd.act.aggregate:aggregate_stage", ("aggregation", "questions"), "labels"),
     Stage("register", "foodcrowd.act.register:register_stage", ("dataset", "aggregation.method"), "datasets"),
     Stage("train", "foodcrowd.act.train:train_stage", ("model", "trainer", "dataview", "tracking"), "model"),
@@ -162,7 +167,7 @@ def _run_stages(cfg: DictConfig, plain: dict, run_dir: Path, stages: tuple[Stage
                 continue
         out_dir = run_dir / stage.out
         out_dir.mkdir(parents=True, exist_ok=True)
-        ctx = StageContext(cfg=cfg, plain=plain, run_dir=run_dir, out_dir=out_dir, results=results)
+        ctx = StageContext(cfg=cfg, plain=plain, run_dir=run_dir, out_dir=out_dir, results=results, key=key)
         log.info("stage %s: running (key %s)", stage.name, key)
         t0 = time.perf_counter()
         try:

@@ -150,8 +150,74 @@ def platform_errors(crowd: dict):
 
 
 def crowd_stage(ctx) -> dict:
+    """Reuse answers bought under the same crowd-stage key (or named by ``crowd.answers``); else buy them
+    and register them as a dataset version before any later stage can fail."""
+    reused = _reuse(ctx)
+    if reused is not None:
+        return reused
     with platform_errors(ctx.plain["crowd"]):
-        return _crowd_stage(ctx)
+        result = _crowd_stage(ctx)
+    return _register(ctx, result)
+
+
+def _registry(ctx):
+    from foodcrowd.datasets import Registry
+
+    return Registry(ctx.plain["dataset"]["registry"])
+
+
+def _register(ctx, result: dict) -> dict:
+    from foodcrowd.datasets.answers import register_answers
+
+    ds, summary = ctx.plain["dataset"], result["summary"]
+    meta = {"backend": ctx.plain["crowd"]["backend"], "ids": result["ids"], "cost_usd": summary["cost_usd"],
+            "pages": summary["pages"], "answers": summary["answers"], "items": summary["items"],
+            "experiment_name": ctx.plain.get("experiment_name"),
+            "asked": {k: ctx.plain.get(k) for k in ("questions", "exam", "quality")}}
+    version = register_answers(_registry(ctx), ds, (ctx.results.get("data") or {}).get("raw_dataset_id"),
+                               ctx.key, _read_tables(ctx.out_dir), meta)
+    summary.setdefault("datasets", {})["answers"] = version.id
+    return {**result, "answers_dataset_id": version.id}
+
+
+def _reuse(ctx) -> dict | None:
+    """The crowd stage's result from an answers version already bought: nothing created, nothing paid."""
+    from foodcrowd.datasets import DatasetNotFoundError
+    from foodcrowd.datasets.answers import find_answers, load_answers
+    from foodcrowd.plan.stage import load_data, plan_for
+
+    plain, out = ctx.plain, ctx.out_dir
+    named = plain["crowd"].get("answers")
+    registry = _registry(ctx)
+    if named:
+        try:
+            version = registry.version(str(named))
+        except DatasetNotFoundError as err:
+            raise UserError(f"{named!r} names no version in the registry {registry.root}", "crowd.answers", err.fix) from None
+    else:
+        version = find_answers(registry, plain["dataset"], ctx.key)
+        if version is None:
+            return None
+    tables = load_answers(version)
+    for name, df in tables.items():
+        tmp = out / f"{name}.parquet.tmp"
+        df.to_parquet(tmp, index=False)
+        tmp.replace(out / f"{name}.parquet")
+    data = load_data(ctx.run_dir)
+    plan = plan_for(plain, ctx.run_dir, data)
+    summary = summarise(tables, plain, int(plan.estimate["items"]), plan.estimate)
+    bought = summary["cost_usd"]
+    summary["cost_usd"] = 0.0
+    for pool in summary["pools"].values():
+        pool.update(pages=0, cost_usd=0.0, within_bounds=True, vs_expected=None, reused=True)
+    summary["reused_answers"] = {"version": version.id, "ref": version.ref, "bought_for_usd": bought,
+                                 "crowd_key": ((version.metadata or {}).get("crowd") or {}).get("key")}
+    summary.setdefault("datasets", {})["answers"] = version.id
+    how = "named by crowd.answers" if named else f"bought earlier under the same crowd key {ctx.key}"
+    log.warning("crowd: reusing answers version %s (%s, %s): $0.00 spent now (they cost $%.2f); nothing created",
+                version.id, version.ref, how, bought)
+    ids = ((version.metadata or {}).get("crowd") or {}).get("ids") or {}
+    return {"ids": ids, "state": None, "summary": summary, "answers_dataset_id": version.id, "reused": True}
 
 
 def _crowd_stage(ctx) -> dict:
