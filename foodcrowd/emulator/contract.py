@@ -11,7 +11,7 @@ from pathlib import Path
 
 from foodcrowd.emulator.state import ApiError
 
-__all__ = ["SPEC_PATH", "check_request", "defaults", "operation_of", "spec", "validation_error"]
+__all__ = ["SPEC_PATH", "bundled", "check_body", "check_request", "defaults", "operation_of", "spec", "validation_error"]
 
 SPEC_PATH = Path(__file__).with_name("spec") / "fullApi.yaml"
 _BASE = "urn:toloka-api"
@@ -42,6 +42,9 @@ def _absolute(node, rel: str):
 # Toloka accepts, would be refused): (file, JSON pointer of a schema, required names to drop, or a
 # replacement schema). Listed in docs/emulator.md.
 _F = "fullApi.yaml"
+# "format: date-time" in the spec means Toloka's own form (its descriptions say YYYY-MM-DDThh:mm:ss[.sss], UTC,
+# and Toloka answers without an offset), not RFC 3339: checked as this pattern (an offset is accepted)
+DATE_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
 ERRATA = (
     ("parts/api/additional.yaml", "/components/schemas/ViewSpecNode", ("settings",)),
     (_F, "/components/schemas/CollectorConfigDtoV1", ("uuid", "parameters")),
@@ -49,15 +52,25 @@ ERRATA = (
     (_F, "/components/schemas/PoolViewV1/properties/filter", {"type": "object"}),
     (_F, "/components/schemas/OneFieldConditionDtoV1/properties/value", {}),            # numbers and strings too
     (_F, "/components/schemas/ActionConfigDtoV1/properties/parameters", ("scope",)),  # only restrictions have one
+    # toloka-kit (and Toloka) answer the operation log as a list of these objects
+    (_F, "/paths/~1operations~1{id}~1log/get/responses/200/content/application~1json/schema", "array"),
     # deliberate leniency: foodcrowd's plan may leave the weighting skill out (the emulator then assumes 0.7)
     (_F, "/components/schemas/BasicDynamicOverlapConfig", ("answer_weight_skill_id",)),
 )
 
 
 def _placeholders(node):
-    """``"<ID>"`` in the spec is a placeholder for any key: it becomes ``additionalProperties``."""
+    """``"<ID>"`` in the spec is a placeholder for any key: it becomes ``additionalProperties``. (YAML dates in
+    examples become strings again.)"""
+    import datetime
+
+    if isinstance(node, (datetime.date, datetime.datetime)):
+        return node.isoformat()
     if isinstance(node, dict):
         node = {k: _placeholders(v) for k, v in node.items()}
+        if node.get("format") == "date-time":   # Toloka's documented form: YYYY-MM-DDThh:mm:ss[.sss], UTC
+            del node["format"]
+            node["pattern"] = DATE_TIME
         props = node.get("properties")
         if isinstance(props, dict):
             for key in [k for k in props if k.startswith("<") and k.endswith(">")]:
@@ -74,6 +87,46 @@ def _placeholders(node):
 
 @lru_cache(maxsize=None)
 def _load(rel: str) -> dict:
+    return _absolute(_fixed(rel), rel)
+
+
+def bundled() -> dict:
+    """One self-contained document (errata applied, schema files merged into ``components``, example and
+    code-sample files left out) for tools that take a dict, such as the conformance suite's schemathesis."""
+    import copy
+
+    doc = copy.deepcopy(_fixed(SPEC_PATH.name))
+    doc["info"]["description"] = "Toloka API v1 (see spec/parts/api/info-description.md)"
+    schemas = doc["components"]["schemas"]
+
+    def walk(node, rel: str):
+        import posixpath
+
+        if isinstance(node, dict):
+            for key in ("examples", "x-codeSamples", "x-code-samples"):
+                node.pop(key, None)
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                target, _, frag = ref.partition("#")
+                path = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
+                if path != SPEC_PATH.name:
+                    for name, schema in _fixed(path).get("components", {}).get("schemas", {}).items():
+                        if name not in schemas:
+                            schemas[name] = copy.deepcopy(schema)
+                            walk(schemas[name], path)
+                node["$ref"] = "#" + frag
+            for v in list(node.values()):
+                walk(v, rel)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, rel)
+    walk(doc, SPEC_PATH.name)
+    doc.pop("servers", None)
+    return doc
+
+
+@lru_cache(maxsize=None)
+def _fixed(rel: str) -> dict:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -81,18 +134,21 @@ def _load(rel: str) -> dict:
         doc = _placeholders(yaml.load(fh, Loader=loader))
     for file, pointer, fix in ERRATA:
         if file == rel:
-            *parents, last = pointer.strip("/").split("/")
+            *parents, last = [p.replace("~1", "/").replace("~0", "~") for p in pointer.strip("/").split("/")]
             node = doc
             for part in parents:
                 node = node[part]
             if isinstance(fix, dict):
                 node[last] = fix
                 continue
+            if fix == "array":
+                node[last] = {"type": "array", "items": node[last]}
+                continue
             node = node[last]
             node["required"] = [r for r in node.get("required", []) if r not in fix]
             if not node["required"]:
                 del node["required"]
-    return _absolute(doc, rel)
+    return doc
 
 
 def spec() -> dict:
@@ -171,10 +227,17 @@ def check_body(schema: dict, body) -> dict:
     return errors
 
 
+_INT_RANGE = {"int32": (-2 ** 31, 2 ** 31 - 1), "int64": (-2 ** 63, 2 ** 63 - 1)}
+
+
 def _coerce(value: str, schema: dict):
     kind = schema.get("type")
     if kind == "integer":
-        return int(value)
+        number = int(value)
+        low, high = _INT_RANGE.get(schema.get("format"), (-float("inf"), float("inf")))
+        if not low <= number <= high:
+            raise ValueError(value)
+        return number
     if kind == "number":
         return float(value)
     if kind == "boolean":
@@ -190,6 +253,10 @@ def check_request(method: str, route_path: str, params: dict, body) -> None:
     if op is None:
         return
     errors = {}
+    known = {p["name"] for p in op.get("parameters") or () if p.get("in") == "query"}
+    for name in params:
+        if name not in known:
+            errors[name] = {"code": "VALUE_NOT_ALLOWED", "message": f"unknown query parameter {name!r}"}
     for p in op.get("parameters") or ():
         if p.get("in") != "query" or p["name"] not in params:
             continue
@@ -199,6 +266,8 @@ def check_request(method: str, route_path: str, params: dict, body) -> None:
         except ValueError:
             errors[p["name"]] = {"code": "INVALID_TYPE", "message": f"{p['name']} must be of type {schema.get('type')}"}
             continue
+        if p["name"] == "limit" and value < 1:
+            errors["limit"] = {"code": "VALUE_OUT_OF_RANGE", "message": "limit must be at least 1"}
         for field, problem in check_body(schema, value).items():
             errors[p["name"] + (f".{field}" if field else "")] = problem
     content = ((op.get("requestBody") or {}).get("content") or {}).get("application/json")

@@ -121,7 +121,7 @@ def compose(state: EmulatorState, body: dict) -> dict:
                          "created": now}],
            "compose_details": {"recipients_select_type": kind, "recipients_ids": recipients if kind == "DIRECT" else None,
                                "recipients_filter": body.get("recipients_filter")},
-           "folders": ["OUTGOING"], "created": now, "_recipients": len(recipients)}
+           "folders": ["OUTBOX"], "created": now, "_recipients": len(recipients)}
     doc["compose_details"] = {k: v for k, v in doc["compose_details"].items() if v is not None}
     state.save("thread", {doc["id"]: doc})
     return public(doc)

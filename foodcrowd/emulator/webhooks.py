@@ -19,7 +19,7 @@ import uuid
 from foodcrowd.emulator.contract import check_body, spec, validation_error
 from foodcrowd.emulator.state import ApiError, EmulatorState, iso
 
-__all__ = ["Dispatcher", "register"]
+__all__ = ["Dispatcher", "loopback_only", "register"]
 
 log = logging.getLogger(__name__)
 INTERVAL = 0.2
@@ -90,9 +90,18 @@ def _events(state: EmulatorState, sub: dict) -> list[dict]:
     return sorted(out, key=lambda e: (e["_t"], e["_key"]))
 
 
-def _post(sub: dict, events: list[dict]) -> tuple[bool, int | None]:
+def loopback_only(url: str) -> bool:
+    """A delivery guard (``state.webhook_guard``) that lets only loopback subscribers be called."""
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
+
+
+def _post(sub: dict, events: list[dict], guard=None) -> tuple[bool, int | None]:
     import httpx
 
+    if guard is not None and not guard(sub["webhook_url"]):
+        return False, None
     body = json.dumps({"events": [{k: v for k, v in e.items() if not k.startswith("_")} for e in events]}).encode()
     headers = {"Content-Type": "application/json"}
     if sub.get("secret_key"):
@@ -134,7 +143,7 @@ class Dispatcher:
                 if events:
                     due.append((sub, events, sent))
         for sub, events, sent in due:
-            ok, _ = _post(sub, events)
+            ok, _ = _post(sub, events, getattr(state, "webhook_guard", None))
             if ok:
                 with state.lock:
                     state.save("webhook_sent", {sub["id"]: {"keys": sorted(sent | {e["_key"] for e in events})}})
@@ -150,7 +159,7 @@ def _test(state: EmulatorState, oid: str):
     sub = state.get("webhook", oid)
     event = {"uuid": str(uuid.uuid4()), "webhook_subscription_id": oid, "event_time": iso(state.clock()),
              "type": "TEST_EVENT", "pool_id": sub["pool_id"]}
-    ok, code = _post(sub, [event])
+    ok, code = _post(sub, [event], getattr(state, "webhook_guard", None))
     out = {"success": ok, "responseReceivedAt": iso(state.clock()), "uuids": [event["uuid"]]}
     if not ok:
         out.update(errorType="CONNECTION_ERROR" if code is None else "WRONG_STATUS_CODE")
