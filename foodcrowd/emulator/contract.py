@@ -68,6 +68,8 @@ def _placeholders(node):
         return node.isoformat()
     if isinstance(node, dict):
         node = {k: _placeholders(v) for k, v in node.items()}
+        if "oneOf" in node:    # the spec's oneOf alternatives overlap (a discriminator tells them apart on Toloka)
+            node["anyOf"] = node.pop("oneOf")
         if node.get("format") == "date-time":   # Toloka's documented form: YYYY-MM-DDThh:mm:ss[.sss], UTC
             del node["format"]
             node["pattern"] = DATE_TIME
@@ -227,6 +229,7 @@ def check_body(schema: dict, body) -> dict:
     return errors
 
 
+_ALWAYS = {"sort", "limit"}   # toloka-kit's paging sends these to every listing, documented or not
 _INT_RANGE = {"int32": (-2 ** 31, 2 ** 31 - 1), "int64": (-2 ** 63, 2 ** 63 - 1)}
 
 
@@ -253,7 +256,7 @@ def check_request(method: str, route_path: str, params: dict, body) -> None:
     if op is None:
         return
     errors = {}
-    known = {p["name"] for p in op.get("parameters") or () if p.get("in") == "query"}
+    known = {p["name"] for p in op.get("parameters") or () if p.get("in") == "query"} | _ALWAYS
     for name in params:
         if name not in known:
             errors[name] = {"code": "VALUE_NOT_ALLOWED", "message": f"unknown query parameter {name!r}"}

@@ -375,5 +375,7 @@ def find(items: list[dict], oid: str, what: str) -> dict:
 
 
 def requester(state: EmulatorState) -> dict:
-    return {"id": "emulator-requester", "balance": round(BALANCE - state.spent(), 6),
+    from foodcrowd.emulator.people import bonus_charge
+
+    return {"id": "emulator-requester", "balance": round(BALANCE - state.spent() - bonus_charge(state), 6),
             "public_name": {"EN": "foodcrowd emulator"}, "company": {"id": "emulator", "superintendent_id": "emulator-requester"}}

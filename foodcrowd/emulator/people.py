@@ -37,8 +37,8 @@ def _bonus_errors(state: EmulatorState, raw) -> dict:
             amount = float(amount)
         except ValueError:
             amount = None
-    if not isinstance(amount, (int, float)) or isinstance(amount, bool) or not 0.01 <= float(amount) <= MAX_BONUS:
-        return {"amount": {"code": "VALUE_OUT_OF_RANGE", "message": f"amount must be between 0.01 and {MAX_BONUS}"}}
+    if not isinstance(amount, (int, float)) or isinstance(amount, bool) or not 0.005 <= float(amount) <= MAX_BONUS:
+        return {"amount": {"code": "VALUE_OUT_OF_RANGE", "message": f"amount must be between 0.005 and {MAX_BONUS}"}}
     if not raw.get("without_message") and not (raw.get("public_title") and raw.get("public_message")):
         return {"public_title": {"code": "VALUE_REQUIRED", "message": "public_title and public_message are required "
                                  "unless without_message is true"}}
@@ -72,7 +72,7 @@ def create_bonuses(state: EmulatorState, body, params: dict):
                         "output": problem})
             continue
         doc = {**spec_defaults("UserBonusFormV1"), **{f: v for f, v in raw.items() if f not in ("__item_idx", "id", "created")}}
-        doc.update(id=f"b{int(bid):012d}", user_id=str(raw["user_id"]), amount=f"{float(raw['amount']):.2f}",
+        doc.update(id=f"b{int(bid):012d}", user_id=str(raw["user_id"]), amount=round(float(raw["amount"]), 4),
                    created=iso(state.clock()))
         balance -= float(raw["amount"]) * (1 + state.fee)
         created[idx] = doc
