@@ -120,7 +120,8 @@ def platform_errors(crowd: dict):
         raise UserError(f"the platform refused the token ({err.code})", "crowd.token_env",
                         f"check the token in ${crowd['token_env']} (sandbox and production tokens differ)") from None
     except ApiError as err:
-        raise UserError(f"the platform answered {err.status_code} {err.code}: {err.message}", where,
+        fields = f" (fields: {', '.join(sorted(map(str, err.payload))[:8])})" if isinstance(err.payload, dict) and err.payload else ""
+        raise UserError(f"the platform answered {err.status_code} {err.code}: {err.message}{fields}", where,
                         "fix the cause, then run again with the same run dir: nothing is created or paid twice") from None
     except httpx.HTTPError as err:
         raise UserError(f"cannot reach the platform ({type(err).__name__}: {err})", where,

@@ -47,6 +47,8 @@ _F = "fullApi.yaml"
 DATE_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:?[0-9]{2})?$"
 ERRATA = (
     ("parts/api/additional.yaml", "/components/schemas/ViewSpecNode", ("settings",)),
+    # Template Builder's config travels as a JSON string (toloka-kit sends it so)
+    ("parts/api/additional.yaml", "/components/schemas/ViewSpecNode/properties/config", {"type": ["string", "object"]}),
     (_F, "/components/schemas/CollectorConfigDtoV1", ("uuid", "parameters")),
     (_F, "/components/schemas/PoolFormV1/properties/filter", {"type": "object"}),        # documented as string
     (_F, "/components/schemas/PoolViewV1/properties/filter", {"type": "object"}),
