@@ -3,6 +3,7 @@ the pool's rules. Used by ``foodcrowd.emulator.simulation``.
 """
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -144,6 +145,8 @@ class PoolState:
         self.lo, self.seq = 0, 0    # every real task before ``lo`` is final or fully reserved (the mixer starts there)
         self.seen: dict[int, set] = {}
         self.gseen: dict[int, set] = {}
+        self._replay_positions: dict[int, list[int]] = {}   # replay worker -> positions of the real tasks they answered
+        self._item_positions: dict[str, list[int]] | None = None
 
     def open_at(self, t: float) -> bool:
         return self.done_at is None and t >= self.opens and (self.closes is None or t < self.closes)
@@ -156,12 +159,19 @@ class PoolState:
         if self.real_n:
             j, n = self.lo, len(self.real)
             final, done, reserved, target, available = self.final, self.done, self.reserved, self.target, self.available
-            replay = self.run.workers[worker].answers is not None
-            while j < n and len(reals) < self.real_n:
-                if (not final[j] and done[j] + reserved[j] < target[j] and available[j] <= t and j not in seen
-                        and (not replay or ans.can_answer(worker, self.real[j]))):
-                    reals.append(j)
-                j += 1
+            if self.run.workers[worker].answers is not None:
+                # replay: only the tasks this worker answered in the record, from the mixer's start on
+                positions = self._positions(worker)
+                for j in positions[bisect.bisect_left(positions, j):]:
+                    if not final[j] and done[j] + reserved[j] < target[j] and available[j] <= t and j not in seen:
+                        reals.append(j)
+                        if len(reals) == self.real_n:
+                            break
+            else:
+                while j < n and len(reals) < self.real_n:
+                    if not final[j] and done[j] + reserved[j] < target[j] and available[j] <= t and j not in seen:
+                        reals.append(j)
+                    j += 1
             if not reals or len(reals) < min(self.min_real, self.real_n):
                 return None
         goldens: list[int] = []
@@ -186,6 +196,19 @@ class PoolState:
             seen.add(j)
         self._advance()
         return self._work(worker, reals, goldens, t)
+
+    def _positions(self, worker: int) -> list[int]:
+        """Sorted positions of the real tasks whose item a replayed worker answered in the record."""
+        found = self._replay_positions.get(worker)
+        if found is None:
+            if self._item_positions is None:
+                self._item_positions = {}
+                for j, task in enumerate(self.real):
+                    item = str((task.get("input_values") or {}).get("item_id", ""))
+                    self._item_positions.setdefault(item, []).append(j)
+            answers, where = self.run.workers[worker].answers, self._item_positions
+            found = self._replay_positions[worker] = sorted(j for item in answers for j in where.get(str(item), ()))
+        return found
 
     def _advance(self) -> None:
         lo, n, final, done, reserved, target = self.lo, len(self.real), self.final, self.done, self.reserved, self.target
