@@ -145,6 +145,9 @@ class PoolState:
         self.lo, self.seq = 0, 0    # every real task before ``lo`` is final or fully reserved (the mixer starts there)
         self.seen: dict[int, set] = {}
         self.gseen: dict[int, set] = {}
+        self.position = {task["id"]: j for j, task in enumerate(self.real)}
+        self.done_by: dict[int, list[int]] = {}     # worker -> real tasks they answered here
+        self.pages_of: dict[int, int] = {}          # worker -> pages submitted here (captchas)
         self._replay_positions: dict[int, list[int]] = {}   # replay worker -> positions of the real tasks they answered
         self._item_positions: dict[str, list[int]] | None = None
 
@@ -257,8 +260,58 @@ class PoolState:
             self.answers[j].append((page.worker, page.outputs[k]))
             self._check(j, t)
         correct = [c for c in page.record["correct"] if c is not None]
-        self._act(page.worker, self.rules.on_submit(uid, page.end - page.start, correct), t)
+        self._act(page.worker, self.rules.on_submit(uid, page.end - page.start, correct, page.record["reward"], t), t)
+        self._captcha(page.worker, t)
+        if page.status == "ACCEPTED":          # auto-accepted: an ACCEPT assessment event at submit
+            self._act(page.worker, self.rules.on_assess(uid, True, list(page.reals)), t)
+        if "USERS_ASSESSMENT" in self.rules.uses:
+            self.done_by.setdefault(page.worker, []).extend(page.reals)
         self._advance()
+
+    # -- quality-control events that are not a page being submitted
+    def _captcha(self, worker: int, t: float) -> None:
+        """Every ``captcha_every`` submitted pages the worker meets a captcha (solved with their accuracy;
+        workers who answer at random, such as bots, mostly fail it)."""
+        every = self.rules.captcha_every
+        if not every or "CAPTCHA" not in self.rules.uses:
+            return
+        self.pages_of[worker] = self.pages_of.get(worker, 0) + 1
+        if self.pages_of[worker] % every:
+            return
+        params = self.run.workers[worker].params or {}
+        p = float(params.get("captcha_accuracy", 0.05 if params.get("random") else 0.97))
+        solved = bool(self.run.rng(worker).random() < p)
+        self._act(worker, self.rules.on_captcha(self.run.workers[worker].id, solved), t)
+
+    def assess(self, record: dict, accepted: bool, t: float) -> None:
+        """The requester accepted or rejected one of this pool's pages at simulated time ``t``."""
+        worker = self.run.index_of[record["user_id"]]
+        reals = [self.position[tid] for tid, g in zip(record["task_ids"], record["golden"]) if not g and tid in self.position]
+        self._act(worker, self.rules.on_assess(record["user_id"], accepted, reals), t)
+
+    def revoked(self, worker: int, reason: str, t: float, skill_id: str | None = None) -> None:
+        """``worker`` lost access to this pool (a restriction, or a skill change failing its filter)."""
+        if "USERS_ASSESSMENT" in self.rules.uses:
+            done = list(dict.fromkeys(self.done_by.get(worker, ())))
+            self._act(worker, self.rules.on_revoked(self.run.workers[worker].id, reason, done, skill_id), t)
+
+    def change_overlap(self, positions: list[int], delta: int, reopen: bool, t: float) -> bool:
+        """CHANGE_OVERLAP: ``delta`` more answers for these real tasks; True when new work became available."""
+        if self.done_at is not None and not reopen:
+            return False
+        more = False
+        for j in dict.fromkeys(positions):
+            if self.target[j] == math.inf:
+                continue
+            self.target[j] += int(delta)
+            if self.final[j] and self.done[j] < self.target[j]:
+                self.final[j] = False
+                self.open_count += 1
+            more = more or not self.final[j]
+            self.lo = min(self.lo, j)
+        if more:
+            self.done_at = None
+        return more
 
     def _check(self, j: int, t: float) -> None:
         if self.final[j] or self.done[j] < self.target[j]:

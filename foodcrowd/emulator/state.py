@@ -210,7 +210,9 @@ class EmulatorState:
             questions=self.questions, world=self.world, workers=self.workers(), skills=skills,
             restrictions=restrictions, trained=trained,
             difficulty_weight=float(self.population.get("difficulty_weight", 1.0)),
-            replay_field=self.population.get("question") or first))
+            replay_field=self.population.get("question") or first,
+            reviews=[(p["_at"] - run["base"], aid, p["status"]) for aid, p in self.docs["patch"].items()
+                     if aid.rsplit("-", 1)[0] in run["members"]]))
         result.finite_pools = {p["id"] for p in pools if any(
             not t.get("known_solutions") and not t.get("infinite_overlap") for t in tasks[p["id"]])
             and int((p.get("mixer_config") or {}).get("real_tasks_count") or 0) > 0}
