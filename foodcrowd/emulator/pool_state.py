@@ -38,14 +38,22 @@ def _clean(value):
 class _Answerer:
     """Answers tasks for workers: ``LabelType.simulate`` for simulated workers, the record for replay."""
 
-    def __init__(self, output_spec: dict, inp: "RunInput", run) -> None:
+    def __init__(self, output_spec: dict, inp: "RunInput", run, view_spec: dict | None = None, project_id=None) -> None:
         self.run, self.inp = run, inp
+        from foodcrowd.emulator.outputs import annotation_components
+
         self.fields = list(output_spec)
-        self.specs = {}
+        self.specs = {}          # fields answered by a label type: foodcrowd's questions, string choices
+        self.raw: dict[str, tuple[dict, dict | None]] = {}    # other fields: (Toloka field spec, TB component)
+        components = annotation_components(view_spec)
         for name, out in output_spec.items():
-            spec = inp.questions.get(name) or {"type": "categorical", "objective": True,
-                                               "classes": list(out.get("allowed_values") or ["yes", "no"])}
-            self.specs[name] = (spec, get_label_type(spec.get("type", "categorical")))
+            if name in inp.questions or (str(out.get("type", "string")).lower() == "string" and out.get("allowed_values")):
+                spec = inp.questions.get(name) or {"type": "categorical", "objective": True,
+                                                   "classes": list(out["allowed_values"])}
+                self.specs[name] = (spec, get_label_type(spec.get("type", "categorical")))
+            else:
+                self.raw[name] = (out, components.get(name))
+        self.project_id = project_id
         self._items: dict = {}
 
     def item(self, task: dict, name: str) -> dict:
@@ -70,14 +78,40 @@ class _Answerer:
             field_name = self.inp.replay_field if self.inp.replay_field in self.fields else self.fields[0]
             labels = [w.answers.get(str((t.get("input_values") or {}).get("item_id", ""))) for t in tasks]
             return [{} if label is None else {field_name: label} for label in labels]
-        if not tasks or not self.specs:
+        if not tasks or not (self.specs or self.raw):
             return [{} for _ in tasks]
         rng, names, columns = self.run.rng(worker), list(self.specs), []
         for name, (spec, label_type) in self.specs.items():
             cache = self._items
             items = [cache.get((t["id"], name)) or self.item(t, name) for t in tasks]
+            if name not in self.inp.questions and any(i["truth"] is None for i in items):
+                from foodcrowd.emulator.outputs import note_unknown_truth
+
+                note_unknown_truth(self.project_id, name)
             columns.append(label_type.simulate_many(rng, spec, items, w.params))
-        return [dict(zip(names, values)) for values in zip(*columns)]
+        out = [dict(zip(names, values)) for values in zip(*columns)] if columns else [{} for _ in tasks]
+        if self.raw:
+            self._raw_answers(rng, w, tasks, out)
+        return out
+
+    def _raw_answers(self, rng, w, tasks: list[dict], out: list[dict]) -> None:
+        """Fields no label type answers: a valid value of their Toloka spec (outputs.field_value), the known
+        solution with the worker's accuracy where a control or training task has one."""
+        from foodcrowd.emulator.outputs import field_value, note_unknown_truth
+
+        params = w.params or {}
+        accuracy = 0.0 if params.get("random") else float(params.get("accuracy", 0.9))
+        for name, (spec, component) in self.raw.items():
+            for task, answer in zip(tasks, out):
+                truth = None
+                for sol in task.get("known_solutions") or ():
+                    truth = (sol.get("output_values") or {}).get(name, truth)
+                if truth is None:
+                    note_unknown_truth(self.project_id, name)
+                answer[name] = field_value(rng, spec, truth, accuracy, component)
+        order = {name: k for k, name in enumerate(self.fields)}
+        for k, answer in enumerate(out):
+            out[k] = dict(sorted(answer.items(), key=lambda kv: order.get(kv[0], 0)))
 
     def can_answer(self, worker: int, task: dict) -> bool:
         w = self.run.workers[worker]
@@ -120,7 +154,7 @@ class PoolState:
         self.final_status = "ACCEPTED" if pool.get("auto_accept_solutions") else "SUBMITTED"
         self.max_seconds = float(pool.get("assignment_max_duration_seconds") or math.inf)
         self.opens, self.closes = float(pool.get("_open_at") or 0.0), pool.get("_close_at")
-        self.answerer = _Answerer(output_spec, inp, run)
+        self.answerer = _Answerer(output_spec, inp, run, inp.views.get(pool.get("project_id")), pool.get("project_id"))
         self.rules = PoolRules(pool)
         dyn = pool.get("dynamic_overlap_config") or {}
         self.dyn = dyn if dyn.get("type", "BASIC") == "BASIC" and dyn.get("max_overlap") else None
@@ -387,7 +421,7 @@ class TrainingState:
         self.tasks = tasks[: per_suite * int(training.get("task_suites_required_to_pass") or 1)]
         self.retry_days = training.get("retry_training_after_days")
         self.closes = training.get("_close_at")
-        self.answerer = _Answerer(output_spec, inp, run)
+        self.answerer = _Answerer(output_spec, inp, run, inp.views.get(training.get("project_id")), training.get("project_id"))
         self.seq = 0
 
     def open_at(self, t: float) -> bool:

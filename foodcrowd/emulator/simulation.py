@@ -51,6 +51,7 @@ class RunInput:
     difficulty_weight: float = 1.0
     replay_field: str | None = None
     reviews: list = field(default_factory=list)         # (simulated t, assignment id, "ACCEPTED"|"REJECTED")
+    views: dict = field(default_factory=dict)           # project id -> view_spec (Template Builder components)
 
 
 @dataclass

@@ -189,7 +189,7 @@ class EmulatorState:
         return skills, restrictions, trained
 
     def _simulate(self, run: dict) -> RunResult:
-        pools, trainings, tasks, outputs = [], {}, {}, {}
+        pools, trainings, tasks, outputs, views = [], {}, {}, {}, {}
         for member in run["members"]:
             kind = "pool" if member in self.docs["pool"] else "training"
             doc = dict(self.docs[kind][member])
@@ -203,6 +203,7 @@ class EmulatorState:
                              for t in self.tasks_by_pool.get(member, [])]
             project = self.docs["project"].get(doc.get("project_id"), {})
             outputs[doc.get("project_id")] = (project.get("task_spec") or {}).get("output_spec") or {}
+            views[doc.get("project_id")] = (project.get("task_spec") or {}).get("view_spec") or {}
         skills, restrictions, trained = self._prior(run["index"], run)
         first = next(iter(self.questions), None)
         result = simulate_run(RunInput(
@@ -211,7 +212,7 @@ class EmulatorState:
             restrictions=restrictions, trained=trained,
             difficulty_weight=float(self.population.get("difficulty_weight", 1.0)),
             replay_field=self.population.get("question") or first,
-            reviews=[(p["_at"] - run["base"], aid, p["status"]) for aid, p in self.docs["patch"].items()
+            views=views, reviews=[(p["_at"] - run["base"], aid, p["status"]) for aid, p in self.docs["patch"].items()
                      if aid.rsplit("-", 1)[0] in run["members"]]))
         result.finite_pools = {p["id"] for p in pools if any(
             not t.get("known_solutions") and not t.get("infinite_overlap") for t in tasks[p["id"]])
