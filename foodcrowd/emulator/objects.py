@@ -28,6 +28,12 @@ def _check(state: EmulatorState, kind: str, doc: dict) -> None:
     if kind == "pool":
         if float(doc.get("reward_per_assignment") or 0) < MIN_REWARD:
             raise _invalid("reward_per_assignment", f"must be at least {MIN_REWARD}")
+        from foodcrowd.emulator.rules import refusal
+
+        refused = refusal(doc)
+        if refused:
+            raise ApiError(400, "VALIDATION_ERROR", refused,
+                           {"quality_control.configs": {"code": "NOT_EMULATED", "message": refused}})
         requirement = (doc.get("quality_control") or {}).get("training_requirement")
         if requirement and str(requirement.get("training_pool_id")) not in state.docs["training"]:
             raise _invalid("quality_control.training_requirement.training_pool_id", "no such training", "DOES_NOT_EXIST")
@@ -342,6 +348,7 @@ def patch_assignment(state: EmulatorState, oid: str, body: dict) -> dict:
     if wanted not in allowed.get(current["status"], ()):
         raise ApiError(409, "CONFLICT_STATE", f"assignment {oid} is {current['status']}: cannot become {wanted}")
     state.save("patch", {oid: {"status": wanted, "public_comment": body.get("public_comment"), "_at": state.clock()}})
+    state.invalidate(state.run_of(state.docs["pool"].get(current["pool_id"], {})))   # reviews feed the pool's rules
     return assignment(state, oid)
 
 
