@@ -6,7 +6,8 @@ the job can see about its share of the machine:
 - the CPUs this process may run on (``os.sched_getaffinity``; cgroup/taskset limits show up here);
 - ``SLURM_CPUS_PER_TASK`` (a SLURM job, through submitit or sbatch);
 - the CPUs Ray assigned to this task (``ray.get_runtime_context().get_assigned_resources()``);
-- the launcher in the job's Hydra config: joblib ``n_jobs`` processes share the cores, submitit
+- the launcher in the job's Hydra config: joblib ``n_jobs`` processes share the cores (no more than the
+  sweeper's ``n_jobs`` trials at a time run, for Optuna), submitit
   ``cpus_per_task``, Ray ``remote.num_cpus`` (Ray's default is 1 CPU per task);
 - ``OMP_NUM_THREADS`` when it is set (joblib and Ray set it in their workers; a user may set it too).
 
@@ -47,7 +48,10 @@ def _launcher_share(launcher: Mapping[str, Any] | None, cores: int) -> tuple[int
         n_jobs = _int(launcher.get("n_jobs")) if launcher.get("n_jobs") not in (None, -1) else cores
         if n_jobs is None:  # joblib's negative n_jobs: cores + 1 + n_jobs processes
             n_jobs = max(1, cores + 1 + int(launcher.get("n_jobs", -1)))
-        return max(1, cores // n_jobs), f"joblib n_jobs={launcher.get('n_jobs')}"
+        why = f"joblib n_jobs={launcher.get('n_jobs')}"
+        if _int(launcher.get("_batch")) and _int(launcher["_batch"]) < n_jobs:  # a sweeper asking fewer at once
+            n_jobs, why = _int(launcher["_batch"]), f"{why}, sweeper n_jobs={launcher['_batch']}"
+        return max(1, cores // n_jobs), why
     if "submitit" in target:
         n = _int(launcher.get("cpus_per_task"))
         return n, "submitit cpus_per_task" if n else ""
@@ -96,7 +100,9 @@ def _hydra_launcher() -> dict | None:
         hc = HydraConfig.get()
         if str(hc.mode) != "RunMode.MULTIRUN":  # a single run is alone on its machine
             return None
-        return OmegaConf.to_container(hc.launcher, resolve=True)
+        launcher = OmegaConf.to_container(hc.launcher, resolve=True)
+        batch = hc.sweeper.get("n_jobs")  # Optuna asks this many trials at a time
+        return {**launcher, "_batch": batch} if batch else launcher
     except Exception:
         return None
 
