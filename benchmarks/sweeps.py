@@ -9,7 +9,7 @@ a 2-job joblib sweep with ``trainer.num_threads=2`` (what every job ran before `
 epochs, from each job's summary.json); the baseline is the job alone, measured in the same run.
 
 *launchers*: the same 4-job sweep (``crowd.overlap=1,2,3,4``) through ``hydra/launcher=joblib``
-(``n_jobs=2``) and ``hydra/launcher=ray`` (a local Ray started on loopback, 1 CPU per job, 2 CPUs);
+(``n_jobs=2``) and ``hydra/launcher=ray_local`` (a Ray started on loopback, 2 CPUs, 1 per job);
 wall seconds of the whole sweep, joblib as the baseline.
 """
 from __future__ import annotations
@@ -75,7 +75,7 @@ def launchers(tmp: Path) -> None:
     _run(["+experiment=food", "dataset.size=300", "model=none", "tracking=none"], tmp / "warm", home, False)
     walls = {
         "joblib": _run([*four, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], tmp / "l_joblib", home, True),
-        "ray": _run([*four, "hydra/launcher=ray", "hydra.launcher.ray.init.num_cpus=2"], tmp / "l_ray", home, True),
+        "ray": _run([*four, "hydra/launcher=ray_local", "hydra.launcher.ray.init.num_cpus=2"], tmp / "l_ray", home, True),
     }
     report("4-job sweep wall, joblib n_jobs=2", walls["joblib"], "s")
     report("4-job sweep wall, Ray local (2 CPUs, 1 per job)", walls["ray"], "s", baseline=walls["joblib"],
