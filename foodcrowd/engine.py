@@ -65,16 +65,22 @@ class RunResult:
     run_dir: Path
 
 
+_REVIEWED = ("run", "review")  # action=review runs these first (skipped as unchanged in a finished run dir)
+
 STAGES: tuple[Stage, ...] = (
     Stage("data", "foodcrowd.act.data:data_stage",
-          ("dataset", "questions", "exam", "quality.control_tasks", "seed"), "data", ("run", "plan"),
-          exclude=("dataset.parent",)),
+          ("dataset", "questions", "exam", "quality.control_tasks", "seed", "golden"), "data",
+          ("run", "plan", "preview", "review"), exclude=("dataset.parent",)),
+    Stage("preview", "foodcrowd.review.review_stage:preview_stage", ("questions", "interface", "review"), "review",
+          ("preview",), files=("interface.instructions",)),
     Stage("plan", "foodcrowd.plan.stage:plan_stage",
           ("questions", "interface", "exam", "quality", "crowd", "dataset.public_base_url", "experiment_name"),
-          "toloka", ("run", "plan"), files=("interface.instructions",)),
-    Stage("crowd", "foodcrowd.act.crowd:crowd_stage", ("crowd",), "toloka"),
-    Stage("aggregate", "foodcrowd.act.aggregate:aggregate_stage", ("aggregation", "questions"), "labels"),
-    Stage("register", "foodcrowd.act.register:register_stage", ("dataset", "aggregation.method"), "datasets"),
+          "toloka", ("run", "plan", "review"), files=("interface.instructions",)),
+    Stage("crowd", "foodcrowd.act.crowd:crowd_stage", ("crowd",), "toloka", _REVIEWED),
+    Stage("aggregate", "foodcrowd.act.aggregate:aggregate_stage", ("aggregation", "questions"), "labels", _REVIEWED),
+    Stage("register", "foodcrowd.act.register:register_stage", ("dataset", "aggregation.method"), "datasets",
+          _REVIEWED),
+    Stage("review", "foodcrowd.review.review_stage:review_stage", ("review",), "review", ("review",)),
     Stage("train", "foodcrowd.act.train:train_stage", ("model", "trainer", "dataview", "tracking"), "model"),
     Stage("report", "foodcrowd.record.report:report_stage", (), "report"),
 )
