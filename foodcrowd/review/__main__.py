@@ -1,8 +1,8 @@
-"""``python -m foodcrowd.review serve|status|stop``: the local Label Studio foodcrowd manages.
+"""``python -m foodcrowd.review serve|status|stop|install``: the local Label Studio foodcrowd manages.
 
 ``serve`` installs Label Studio into its own venv on first use, starts it on 127.0.0.1 (a free port unless
 ``--port``), prints the URL and the login (the password stays in ``<data dir>/credentials.json``) and runs
-until Ctrl-C. Paths default to the ``review`` config's: ``$FOODCROWD_HOME/label-studio/{venv,data,files}``.
+until Ctrl-C. ``install`` only creates the venv (CI does it before the tests). Paths default to the ``review`` config's: ``$FOODCROWD_HOME/label-studio/{venv,data,files}``.
 """
 from __future__ import annotations
 
@@ -24,17 +24,26 @@ def _home() -> Path:
 def main(argv: list[str] | None = None) -> int:
     from foodcrowd.errors import UserError, render_user_error
     from foodcrowd.review.connect import running_url
-    from foodcrowd.review.service import DEFAULT_VERSION, LabelStudioServer
+    from foodcrowd.review.service import DEFAULT_VERSION, LabelStudioServer, ensure_venv
 
     base = _home() / "label-studio"
     parser = argparse.ArgumentParser(prog="python -m foodcrowd.review", description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["serve", "status", "stop"])
+    parser.add_argument("command", choices=["serve", "status", "stop", "install"])
     parser.add_argument("--venv", type=Path, default=base / "venv")
     parser.add_argument("--data-dir", type=Path, default=base / "data")
     parser.add_argument("--files-dir", type=Path, default=base / "files")
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--version", default=DEFAULT_VERSION)
     args = parser.parse_args(argv)
+    if args.command == "install":
+        t0 = time.perf_counter()
+        try:
+            exe = ensure_venv(args.venv, args.version)
+        except UserError as err:
+            print(render_user_error(err), file=sys.stderr)
+            return err.exit_code
+        print(f"Label Studio {args.version}: {exe} ({time.perf_counter() - t0:.0f} s)")
+        return 0
     url = running_url(args.data_dir)
     if args.command == "status":
         print(f"Label Studio: running at {url}" if url else "Label Studio: not running")

@@ -24,7 +24,7 @@ def labeling_config(questions: dict, interface: dict, *, edge_case: bool = False
     from foodcrowd.label_types import get_label_type
 
     field = interface["image_field"]
-    parts = ["<View>", f'  <Image name="image" value="${field}" maxWidth="600px"/>']
+    parts = ["<View>", f'  <Image name="image" value="${field}" maxWidth="600px" maxHeight="480px"/>']
     if crowd_answers:
         parts.append('  <Header value="What the crowd said (majority label, confidence and every answer):" size="6"/>')
         parts.append('  <Text name="crowd" value="$crowd"/>')

@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import run_cli
 from tests.review.browser import label_by_clicking, project_id_from, tasks_by_item
 from tests.review.conftest import save_artifact
-from tests.sources.helpers import write_image
+from tests.sources.helpers import FIXTURES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,8 +28,17 @@ CLASS = {"Solid": "solid", "Liquid": "liquid", "Other / both": "other"}
 
 
 def _photos(root, n=12):
-    for k in range(n):   # distinct colours: distinct files (the registry stores identical content once)
-        write_image(root / f"IMG_{k:03d}.png", colour=(20 * k % 256, 255 - 15 * k, (40 * k) % 256), size=(64, 64))
+    """Unlabeled photos in one folder: crops and turns of the two fixture photos (distinct files)."""
+    from PIL import Image
+
+    root.mkdir(parents=True, exist_ok=True)
+    sources = [Image.open(FIXTURES / "images" / name).convert("RGB") for name in ("myfoodrepo_pasta.jpg", "coffee.jpg")]
+    for k in range(n):
+        img = sources[k % 2]
+        w, h = img.size
+        crop = img.crop((k * w // 40, k * h // 40, w - k * w // 60, h - k * h // 60))
+        crop = crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if k // 2 % 2 else crop
+        crop.resize((240, 240 * crop.size[1] // crop.size[0])).save(root / f"IMG_{k:03d}.jpg", quality=90)
     return root
 
 
@@ -48,7 +57,8 @@ def test_golden_set_and_review_by_an_expert_in_the_browser(tmp_path, label_studi
     first = run_cli(*args, env=env)                       # candidates go to Label Studio; nobody labelled yet
     assert first.returncode == 3, first.stderr[-3000:]
     assert "labelled 0 of 3" in first.stderr and "run the same command again" in first.stderr
-    assert label_studio.credentials.password not in first.stdout + first.stderr
+    secrets = (label_studio.credentials.password, label_studio.credentials.token)
+    assert not any(x in first.stdout + first.stderr for x in secrets)
     project = project_id_from(first.stderr)
 
     tasks = tasks_by_item(label_studio, project)
@@ -116,4 +126,28 @@ def test_golden_set_and_review_by_an_expert_in_the_browser(tmp_path, label_studi
     assert review["crowd_accuracy"]["food_type"] == pytest.approx(2 / 3)
     reviewed = registry.version(review["dataset"])
     assert [p.id for p in registry.parents(reviewed)] == [summary["datasets"]["annotated"]]
+    logs = [*(run_dir.rglob("*.log")), label_studio.data_dir / "server.log"]
+    assert not any(x in p.read_text(errors="replace") for p in logs for x in secrets)   # no secret in any log
     shutil.rmtree(photos)
+
+
+def test_preview_shows_the_interface_in_label_studio(tmp_path, label_studio, review_overrides, expert_page):
+    run_dir = tmp_path / "run"
+    proc = run_cli("+experiment=food", "action=preview", "dataset.size=20", "quality.control_tasks.sample=5",
+                   "review.preview_items=4",
+                   f"hydra.run.dir={run_dir}", *review_overrides, env={"FOODCROWD_HOME": str(tmp_path / "home")})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    project = project_id_from(proc.stdout)
+    assert "Preview of the annotator interface" in proc.stdout
+    assert not (run_dir / "toloka").exists()                 # nothing planned, nothing paid
+    tasks = tasks_by_item(label_studio, project)
+    assert len(tasks) == 4
+    page = expert_page
+    page.goto(f"{label_studio.url}/projects/{project}/data?task={min(t['id'] for t in tasks.values())}")
+    for text in ("What kind of food is in the photo?", "Does this food look appetizing?"):
+        page.get_by_text(text).wait_for(timeout=90_000)
+    assert page.locator('input[name="Other / both"]').count() == 1
+    page.locator("img").first.wait_for()
+    shot = tmp_path / "label_studio_preview.png"
+    page.screenshot(path=str(shot))
+    save_artifact(shot, "label_studio_preview.png")
