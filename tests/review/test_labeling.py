@@ -99,3 +99,12 @@ def test_credentials_are_generated_once_kept_private_and_never_printed(tmp_path,
     assert first.password not in repr(first) and first.token not in repr(first)
     monkeypatch.setenv("LABEL_STUDIO_PASSWORD", "from-the-environment")
     assert Credentials.load_or_create(tmp_path).password == "from-the-environment"
+
+
+def test_a_golden_set_too_small_for_the_exam_and_control_tasks_is_a_config_error():
+    from foodcrowd.validate import ConfigError, validate
+
+    with pytest.raises(ConfigError) as info:
+        validate(compose_cfg(["golden=label_studio", "golden.size=20", "tracking=none"]))
+    assert "golden.size" in info.value.render() and ">= 50" in info.value.render()
+    validate(compose_cfg(["golden=label_studio", "golden.size=60", "tracking=none"]))
