@@ -6,6 +6,7 @@ Hydra cannot parse) exits with code 2 and one screen naming every problem; never
 """
 from __future__ import annotations
 
+import os
 import sys
 
 import hydra
@@ -14,6 +15,8 @@ from omegaconf import DictConfig
 __all__ = ["main", "entry"]
 
 _entered = False  # set once Hydra has composed the config and called main
+# hydra/launcher=ray*: a Ray started by a sweep sends no usage report (set it to 1 to opt in)
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")

@@ -69,18 +69,23 @@ class RunResult:
 # how the platform is reached, not what is asked of whom: these never change the work (or its key)
 _HOW_NOT_WHAT = tuple(f"crowd.{k}" for k in ("url", "token_env", "timeout_seconds", "retries", "upload_batch_size",
                                              "poll_interval_seconds", "max_wait_seconds", "state_dir", "faults"))
+_REVIEWED = ("run", "review")  # action=review runs these first (skipped as unchanged in a finished run dir)
 
 STAGES: tuple[Stage, ...] = (
     Stage("data", "foodcrowd.act.data:data_stage",
-          ("dataset", "questions", "exam", "quality.control_tasks", "seed"), "data", ("run", "plan"),
-          exclude=("dataset.parent",)),
+          ("dataset", "questions", "exam", "quality.control_tasks", "seed", "golden"), "data",
+          ("run", "plan", "preview", "review"), exclude=("dataset.parent",)),
+    Stage("preview", "foodcrowd.review.review_stage:preview_stage", ("questions", "interface", "review"), "review",
+          ("preview",), files=("interface.instructions",)),
     Stage("plan", "foodcrowd.plan.stage:plan_stage",
           ("questions", "interface", "exam", "quality", "crowd", "dataset.public_base_url", "experiment_name",
            "budget_usd", "budget_policy"),
-          "toloka", ("run", "plan"), exclude=_HOW_NOT_WHAT, files=("interface.instructions",)),
-    Stage("crowd", "foodcrowd.act.crowd:crowd_stage", ("crowd",), "toloka", exclude=_HOW_NOT_WHAT),
-    Stage("aggregate", "foodcrowd.act.aggregate:aggregate_stage", ("aggregation", "questions"), "labels"),
-    Stage("register", "foodcrowd.act.register:register_stage", ("dataset", "aggregation.method"), "datasets"),
+          "toloka", ("run", "plan", "review"), exclude=_HOW_NOT_WHAT, files=("interface.instructions",)),
+    Stage("crowd", "foodcrowd.act.crowd:crowd_stage", ("crowd",), "toloka", _REVIEWED, exclude=_HOW_NOT_WHAT),
+    Stage("aggregate", "foodcrowd.act.aggregate:aggregate_stage", ("aggregation", "questions"), "labels", _REVIEWED),
+    Stage("register", "foodcrowd.act.register:register_stage", ("dataset", "aggregation.method"), "datasets",
+          _REVIEWED),
+    Stage("review", "foodcrowd.review.review_stage:review_stage", ("review",), "review", ("review",)),
     Stage("train", "foodcrowd.act.train:train_stage", ("model", "trainer", "dataview", "tracking"), "model"),
     Stage("report", "foodcrowd.record.report:report_stage", (), "report"),
 )

@@ -40,15 +40,18 @@ def client_for(plain: dict, run_dir: Path, items):
                                        f"export {crowd['token_env']}=<your Toloka OAuth token>")])
         yield TolokaClient(token, "SANDBOX" if crowd["backend"] == "toloka_sandbox" else "PRODUCTION", **opts)
         return
-    # never the real token: crowd.url may name any host
-    token = "emulator"
+    # never the real Toloka token: crowd.url may name any host; an emulator started elsewhere takes its own
+    # token from $FOODCROWD_EMULATOR_TOKEN, one started here a fresh one (never logged or saved)
+    from foodcrowd.emulator.auth import TOKEN_ENV, new_token
+
     if crowd.get("url"):
-        yield TolokaClient(token, url=crowd["url"], **opts)
+        yield TolokaClient(os.environ.get(TOKEN_ENV) or "emulator", url=crowd["url"], **opts)
         return
     from foodcrowd.emulator import start
 
     state_dir = Path(crowd.get("state_dir") or run_dir / "emulator")
-    handle = start(crowd=crowd, questions=plain["questions"], world=items, state_dir=state_dir)
+    token = new_token()
+    handle = start(crowd=crowd, questions=plain["questions"], world=items, state_dir=state_dir, token=token)
     try:
         yield TolokaClient(token, url=handle.url, **opts)
     finally:
@@ -138,7 +141,8 @@ def platform_errors(crowd: dict):
         raise UserError(f"the platform refused the token ({err.code})", "crowd.token_env",
                         f"check the token in ${crowd['token_env']} (sandbox and production tokens differ)") from None
     except ApiError as err:
-        raise UserError(f"the platform answered {err.status_code} {err.code}: {err.message}", where,
+        fields = f" (fields: {', '.join(sorted(map(str, err.payload))[:8])})" if isinstance(err.payload, dict) and err.payload else ""
+        raise UserError(f"the platform answered {err.status_code} {err.code}: {err.message}{fields}", where,
                         "fix the cause, then run again with the same run dir: nothing is created or paid twice") from None
     except httpx.HTTPError as err:
         raise UserError(f"cannot reach the platform ({type(err).__name__}: {err})", where,

@@ -42,9 +42,11 @@ def closing_lines(summary: dict, run_dir: Path) -> list[tuple[str, str]]:
         ("exam pass rate", _fmt(exam.get("pass_rate"), "pct") + (f" of {exam['takers']} takers" if exam.get("takers") else "")),
     ]
     methods = labels.get("method") or {}
-    rows += [(f"label accuracy {q} ({methods.get(q, '-')})", _fmt(v, "pct")) for q, v in acc.items()]
+    basis = " against the expert's golden set" if summary.get("golden") else ""
+    rows += [(f"label accuracy {q} ({methods.get(q, '-')})", _fmt(v, "pct") + (basis if v is not None else ""))
+             for q, v in acc.items()]
     rows += [(f"model accuracy {q}", _fmt((m or {}).get("accuracy"), "pct")) for q, m in model.items()]
-    rows += [(f"dataset {k}", str(v)) for k, v in datasets.items() if k in ("raw", "annotated") and v]
+    rows += [(f"dataset {k}", str(v)) for k, v in datasets.items() if k in ("raw", "golden", "annotated", "reviewed") and v]
     rows.append(("report", str(run_dir / "report" / "index.html")))
     return rows
 
