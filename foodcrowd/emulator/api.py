@@ -20,7 +20,7 @@ from foodcrowd.emulator.contract import check_request
 from foodcrowd.emulator.export import assignments_tsv
 from foodcrowd.emulator.snapshot import snapshot
 from foodcrowd.emulator.state import ApiError, EmulatorState, id_key
-from foodcrowd.emulator.views import (analytics_value, assignment_view, restriction_views, task_view,
+from foodcrowd.emulator.views import (analytics_value, restriction_views, task_view,
                                       user_skill_views)
 
 __all__ = ["create_app", "search"]
@@ -80,6 +80,11 @@ def create_app(state: EmulatorState):
             return await _api_error(request, err)
         return reply({"code": "INTERNAL_ERROR", "message": str(err.detail), "request_id": "emulator"}, err.status_code)
 
+    @app.exception_handler(Exception)
+    async def _internal_error(request: Request, err: Exception):
+        # e.g. sqlite3.OperationalError "database is locked": a JSON 500 toloka-kit can read and retry
+        return reply({"code": "INTERNAL_ERROR", "message": f"{type(err).__name__}: {err}", "request_id": "emulator"}, 500)
+
     async def body(request: Request):
         raw = await request.body()
         if not raw:
@@ -138,9 +143,9 @@ def create_app(state: EmulatorState):
     # assignments
     @route("/v1/assignments", ["GET"])
     def _assignments(p, q, b):
-        pool_id = q.get("pool_id")
-        rows = (assignment_view(state, run, a, s) for run, a, s in state.visible_assignments(pool_id))
-        return (search(rows, q, ("status", "pool_id", "user_id", "task_suite_id")),)
+        from foodcrowd.emulator.listing import assignment_listing
+
+        return (assignment_listing(state, q),)
 
     @app.get("/api/new/requester/pools/{pool_id}/assignments.tsv", include_in_schema=False)
     async def _assignments_tsv(request: Request, pool_id: str):

@@ -28,6 +28,12 @@ def _check(state: EmulatorState, kind: str, doc: dict) -> None:
     if kind == "pool":
         if float(doc.get("reward_per_assignment") or 0) < MIN_REWARD:
             raise _invalid("reward_per_assignment", f"must be at least {MIN_REWARD}")
+        from foodcrowd.emulator.rules import refusal
+
+        refused = refusal(doc)
+        if refused:
+            raise ApiError(400, "VALIDATION_ERROR", refused,
+                           {"quality_control.configs": {"code": "NOT_EMULATED", "message": refused}})
         requirement = (doc.get("quality_control") or {}).get("training_requirement")
         if requirement and str(requirement.get("training_pool_id")) not in state.docs["training"]:
             raise _invalid("quality_control.training_requirement.training_pool_id", "no such training", "DOES_NOT_EXIST")
@@ -133,6 +139,14 @@ def transition(state: EmulatorState, kind: str, oid: str, action: str):
             return (None,)
         if status == "ARCHIVED":
             raise ApiError(409, "CONFLICT_STATE", f"{kind} {oid} is archived")
+        if kind == "pool" and _nothing_left(state, doc):
+            # Toloka: a pool whose every task has its answers gives out no work and charges nothing;
+            # it stays closed as completed (a retried or repeated open never pays twice)
+            if doc.get("status") == "OPEN":     # completed by simulated time: fix the moment it stopped
+                _, reason, stopped = state.status(kind, doc)
+                doc.update(status="CLOSED", last_close_reason=reason or "COMPLETED", _last_stopped=stopped)
+                state.save(kind, {oid: doc})
+            return operation(state, op_name, {f"{kind}_id": oid}), 202
         _open(state, kind, doc)
     elif action in ("close", "close-for-update"):
         if status != "OPEN":
@@ -157,6 +171,24 @@ def transition(state: EmulatorState, kind: str, oid: str, action: str):
         doc["status"] = "ARCHIVED"
         state.save(kind, {oid: doc})
     return operation(state, op_name, {f"{kind}_id": oid}), 202
+
+
+def _nothing_left(state: EmulatorState, doc: dict) -> bool:
+    """True when every real task of the pool already has its answers (a pool of control tasks only, or
+    with no tasks, always has work to give out)."""
+    from collections import Counter
+
+    tasks = [state.docs["task"][t] for t in state.tasks_by_pool.get(doc["id"], [])]
+    real = [t for t in tasks if not t.get("known_solutions") and not t.get("infinite_overlap")]
+    if not real:
+        return False
+    answered: Counter = Counter()
+    for _, a, status in state.visible_assignments(doc["id"]):
+        if status in ("ACTIVE", "SUBMITTED", "ACCEPTED"):
+            answered.update(a["task_ids"])
+    if doc.get("dynamic_overlap_config"):   # dynamic: answered once and the pool completed = resolved
+        return state.status("pool", doc)[1] == "COMPLETED" and all(answered[t["id"]] >= 1 for t in real)
+    return all(answered[t["id"]] >= int(t.get("overlap") or 1) for t in real)
 
 
 def _open(state: EmulatorState, kind: str, doc: dict) -> None:
@@ -316,6 +348,7 @@ def patch_assignment(state: EmulatorState, oid: str, body: dict) -> dict:
     if wanted not in allowed.get(current["status"], ()):
         raise ApiError(409, "CONFLICT_STATE", f"assignment {oid} is {current['status']}: cannot become {wanted}")
     state.save("patch", {oid: {"status": wanted, "public_comment": body.get("public_comment"), "_at": state.clock()}})
+    state.invalidate(state.run_of(state.docs["pool"].get(current["pool_id"], {})))   # reviews feed the pool's rules
     return assignment(state, oid)
 
 
