@@ -193,7 +193,7 @@ def main() -> None:
     times: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         with start(crowd, questions, world, Path(tmp) / "setup") as handle:
-            client = tc.TolokaClient("bench", url=handle.url, retries=3, timeout=120)
+            client = tc.TolokaClient(handle.token, url=handle.url, retries=3, timeout=120)
             t0 = time.perf_counter()
             pool_id = setup(client, world, tasks)
             upload = time.perf_counter() - t0
@@ -204,7 +204,7 @@ def main() -> None:
             target.mkdir()
             (target / "emulator.sqlite").write_bytes((Path(tmp) / "setup" / "emulator.sqlite").read_bytes())
             with start(crowd, questions, world, target) as handle:
-                client = tc.TolokaClient("bench", url=handle.url, retries=3, timeout=120)
+                client = tc.TolokaClient(handle.token, url=handle.url, retries=3, timeout=120)
                 gc.collect()
                 times[how], got[how] = http_run(client, pool_id, how)
                 state: EmulatorState = handle.state

@@ -51,9 +51,12 @@ class EmulatorState:
     """Everything the HTTP layer reads and writes; every public method holds ``self.lock``."""
 
     kinds = ("project", "skill", "training", "pool", "task", "operation", "oplog", "restriction", "user_skill",
-             "patch", "run", "sync", "meta")
+             "patch", "run", "sync", "meta", "task_suite", "bonus", "thread", "webhook", "webhook_sent",
+             "aggregation")
 
-    def __init__(self, crowd: dict, questions: dict | None, world, state_dir: Path | str | None, clock=time.time) -> None:
+    def __init__(self, crowd: dict, questions: dict | None, world, state_dir: Path | str | None, clock=time.time,
+                 token: str | None = None) -> None:
+        self.token = token          # the API token requests must carry (None: the HTTP layer refuses every request)
         self.crowd = dict(crowd or {})
         self.questions = dict(questions or {})
         self.world = _world_rows(world)
@@ -179,6 +182,8 @@ class EmulatorState:
                 trained[k] = (t + shift, score)
         to_sim = lambda at: max(-1.0, at - run["wall_start"])  # noqa: E731  (both on the emulator's clock)
         for s in self.docs["user_skill"].values():
+            if s.get("_deleted"):
+                continue
             skills.setdefault((s["user_id"], s["skill_id"]), []).append((to_sim(s["_wall"]), float(s["exact_value"])))
         for r in self.docs["restriction"].values():
             if not r.get("_deleted"):

@@ -42,9 +42,11 @@ def closing_lines(summary: dict, run_dir: Path) -> list[tuple[str, str]]:
         ("exam pass rate", _fmt(exam.get("pass_rate"), "pct") + (f" of {exam['takers']} takers" if exam.get("takers") else "")),
     ]
     methods = labels.get("method") or {}
-    rows += [(f"label accuracy {q} ({methods.get(q, '-')})", _fmt(v, "pct")) for q, v in acc.items()]
+    basis = " against the expert's golden set" if summary.get("golden") else ""
+    rows += [(f"label accuracy {q} ({methods.get(q, '-')})", _fmt(v, "pct") + (basis if v is not None else ""))
+             for q, v in acc.items()]
     rows += [(f"model accuracy {q}", _fmt((m or {}).get("accuracy"), "pct")) for q, m in model.items()]
-    rows += [(f"dataset {k}", str(v)) for k, v in datasets.items() if k in ("raw", "annotated") and v]
+    rows += [(f"dataset {k}", str(v)) for k, v in datasets.items() if k in ("raw", "golden", "annotated", "reviewed") and v]
     rows.append(("report", str(run_dir / "report" / "index.html")))
     return rows
 
@@ -86,5 +88,6 @@ def report_stage(ctx) -> dict:
 <body><h1>foodcrowd run: {esc(str(summary.get('experiment_name')))}</h1>
 <table>{table}</table><h2>Stages</h2><table>{stages}</table><h2>Outputs</h2><ul>{links}</ul></body></html>"""
     (ctx.out_dir / "index.html").write_text(page)
-    print_closing({**summary, "status": "ok"}, ctx.run_dir)
+    status = "stopped_at_budget" if (summary.get("budget") or {}).get("stopped") else "ok"
+    print_closing({**summary, "status": status}, ctx.run_dir)
     return {"summary": {"report": str(ctx.out_dir / "index.html")}}

@@ -187,3 +187,17 @@ def _dataview_weights_fit_questions(plain: dict) -> Iterator[Problem]:
             for cls in sorted(set(map(str, spec)) - set(classes)) if classes else ():
                 yield Problem(f"dataview.weights.{name}.{cls}", f"is not a class of question {name}",
                               f"one of: {', '.join(classes)}")
+
+
+@check
+def _golden_set_fits(plain: dict) -> Iterator[Problem]:
+    """golden=label_studio: the expert's candidates must be able to hold the exam and the control tasks."""
+    golden = plain.get("golden") or {}
+    if golden.get("source") != "label_studio":
+        return
+    exam, control = plain.get("exam") or {}, (plain.get("quality") or {}).get("control_tasks") or {}
+    need = (int(exam.get("size") or 0) if exam.get("form", "none") != "none" and not exam.get("items") else 0) \
+        + (int(control.get("sample") or 0) if control.get("enabled") and not control.get("items") else 0)
+    if need > int(golden.get("size") or 0):
+        yield Problem("golden.size", f"{golden.get('size')} candidates cannot hold exam.size + control_tasks.sample "
+                      f"= {need} expert-labelled items", f">= {need}, or lower exam.size / quality.control_tasks.sample")
