@@ -6,6 +6,7 @@ Hydra cannot parse) exits with code 2 and one screen naming every problem; never
 """
 from __future__ import annotations
 
+import os
 import sys
 
 import hydra
@@ -14,6 +15,8 @@ from omegaconf import DictConfig
 __all__ = ["main", "entry"]
 
 _entered = False  # set once Hydra has composed the config and called main
+# hydra/launcher=ray*: a Ray started by a sweep sends no usage report (set it to 1 to opt in)
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
@@ -34,8 +37,22 @@ def main(cfg: DictConfig) -> float:
         print(err.render(), file=sys.stderr)
         sys.exit(2)
     except UserError as err:
+        from foodcrowd.plan.budget import BudgetError
+
         print(render_user_error(err), file=sys.stderr)
+        if isinstance(err, BudgetError) and _multirun():
+            return float("-inf")   # a sweep trial over budget is not launched: $0 spent, the worst objective
         sys.exit(err.exit_code)
+
+
+def _multirun() -> bool:
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    try:
+        return HydraConfig.get().mode == RunMode.MULTIRUN
+    except ValueError:
+        return False
 
 
 def entry() -> None:

@@ -88,5 +88,6 @@ def report_stage(ctx) -> dict:
 <body><h1>foodcrowd run: {esc(str(summary.get('experiment_name')))}</h1>
 <table>{table}</table><h2>Stages</h2><table>{stages}</table><h2>Outputs</h2><ul>{links}</ul></body></html>"""
     (ctx.out_dir / "index.html").write_text(page)
-    print_closing({**summary, "status": "ok"}, ctx.run_dir)
+    status = "stopped_at_budget" if (summary.get("budget") or {}).get("stopped") else "ok"
+    print_closing({**summary, "status": status}, ctx.run_dir)
     return {"summary": {"report": str(ctx.out_dir / "index.html")}}
