@@ -1,4 +1,8 @@
-"""The one entry point: ``python -m foodcrowd +experiment=food`` (a Hydra app; ``-m`` sweeps).
+"""The one entry point: ``foodcrowd +experiment=food`` or ``python -m foodcrowd ...`` (a Hydra app; ``-m``
+sweeps). Works from any directory: the configs are the package resource :data:`foodcrowd.CONF_DIR`.
+``--help`` prints a short screen (:mod:`foodcrowd.cli_help`) before Hydra is imported; ``--hydra-help`` and
+``--cfg job`` are Hydra's. Paths on the command line (``dataset.path=~/photos``, ``dataset.path=photos``)
+are expanded and made absolute against the directory the command was typed in.
 
 ``main`` validates the composed config, calls the importable :func:`foodcrowd.engine.run`, and returns
 the objective a sweeper maximises. A bad config (a wrong value, an unknown key or option, an override
@@ -6,17 +10,24 @@ Hydra cannot parse) exits with code 2 and one screen naming every problem; never
 """
 from __future__ import annotations
 
+import os
 import sys
 
 import hydra
 from omegaconf import DictConfig
 
-__all__ = ["main", "entry"]
+from foodcrowd import CONF_DIR
+
+__all__ = ["main", "entry", "expand_path_overrides"]
+
+# overrides whose value is a path on the user's machine (relative ones are relative to their cwd)
+PATH_KEYS = ("dataset.path", "dataset.answers", "dataset.truth", "dataset.base_dir", "dataset.labels_file",
+             "home", "hydra.run.dir", "hydra.sweep.dir")
 
 _entered = False  # set once Hydra has composed the config and called main
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def main(cfg: DictConfig) -> float:
     global _entered
     _entered = True
@@ -28,6 +39,9 @@ def main(cfg: DictConfig) -> float:
     from foodcrowd.errors import UserError, render_user_error
     from foodcrowd.validate import ConfigError, validate
 
+    from foodcrowd.validate.unlabeled import apply_unlabeled_defaults
+
+    apply_unlabeled_defaults(cfg, _task_overrides())
     try:
         return run(cfg, plain=validate(cfg)).objective
     except ConfigError as err:
@@ -38,8 +52,43 @@ def main(cfg: DictConfig) -> float:
         sys.exit(err.exit_code)
 
 
+def _task_overrides() -> list[str]:
+    from hydra.core.hydra_config import HydraConfig
+
+    try:
+        return list(HydraConfig.get().overrides.task)
+    except ValueError:
+        return []
+
+
+def expand_path_overrides(args: list[str], cwd: str | None = None) -> list[str]:
+    """``key=~/x`` -> ``key=/home/me/x`` for any key (Hydra's grammar has no ``~`` in values); relative
+    values of :data:`PATH_KEYS` -> absolute against ``cwd`` (so runs and stage keys do not depend on where
+    Hydra writes). Values with interpolations, quotes, lists or URLs are left alone."""
+    cwd = cwd or os.getcwd()
+    out = []
+    for arg in args:
+        key, eq, value = arg.partition("=")
+        bare = key.lstrip("+")
+        plain = eq and value and not key.startswith("~") and not any(c in value for c in "${}[]'\",") \
+            and "://" not in value
+        if plain and (value == "~" or value.startswith("~/")):
+            value = os.path.expanduser(value)
+        if plain and bare in PATH_KEYS and not os.path.isabs(value) and value.lower() != "null":
+            value = os.path.normpath(os.path.join(cwd, value))
+        out.append(f"{key}={value}" if eq else arg)
+    return out
+
+
 def entry() -> None:
     """Run the app; a config Hydra cannot compose exits with 2 (Hydra has already named the key)."""
+    args = sys.argv[1:]
+    if any(a in ("--help", "-h") for a in args):
+        from foodcrowd.cli_help import render_help
+
+        print(render_help())
+        return
+    sys.argv[1:] = expand_path_overrides(args)
     try:
         main()
     except SystemExit as stop:
