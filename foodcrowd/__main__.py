@@ -25,31 +25,64 @@ PATH_KEYS = ("dataset.path", "dataset.answers", "dataset.truth", "dataset.base_d
              "home", "hydra.run.dir", "hydra.sweep.dir")
 
 _entered = False  # set once Hydra has composed the config and called main
+# Hydra prints a traceback for a config file it cannot parse; with HYDRA_FULL_ERROR it raises instead and
+# entry() prints one screen. The user's own HYDRA_FULL_ERROR=1 keeps every traceback.
+_USER_FULL_ERROR = os.environ.get("HYDRA_FULL_ERROR") == "1"
 
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
 def main(cfg: DictConfig) -> float:
     global _entered
     _entered = True
+    if not _USER_FULL_ERROR:  # errors inside the job get Hydra's usual handling again
+        os.environ.pop("HYDRA_FULL_ERROR", None)
     import warnings
 
     # toloka-kit 1.2.3 (its last release) imports pkg_resources; the warning is noise for our users
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+    from foodcrowd.cli_errors import check_places, environment_error
     from foodcrowd.engine import run
     from foodcrowd.errors import UserError, render_user_error
     from foodcrowd.validate import ConfigError, validate
-
     from foodcrowd.validate.unlabeled import apply_unlabeled_defaults
 
     apply_unlabeled_defaults(cfg, _task_overrides())
+    places = {}
     try:
-        return run(cfg, plain=validate(cfg)).objective
+        plain = validate(cfg)
+        places = _places(plain)
+        check_places(places)  # a regular file where a folder must be: found before anything is created
+        result = run(cfg, plain=plain)
+        if result.summary.get("action", "run") == "run":
+            from foodcrowd.record.report import print_closing
+
+            print_closing(result.summary, result.run_dir)
+        return result.objective
     except ConfigError as err:
         print(err.render(), file=sys.stderr)
         sys.exit(2)
     except UserError as err:
         print(render_user_error(err), file=sys.stderr)
         sys.exit(err.exit_code)
+    except OSError as err:
+        problem = environment_error(err, places)
+        if problem is None:
+            raise
+        print(render_user_error(problem), file=sys.stderr)
+        sys.exit(problem.exit_code)
+
+
+def _places(plain: dict) -> dict:
+    """Config keys that choose where a run writes -> their folder (named in disk and folder errors)."""
+    from pathlib import Path
+
+    from foodcrowd.engine import _run_dir
+
+    home = plain.get("home")
+    places = {"hydra.run.dir": _run_dir(None)}
+    if home:
+        places["home (FOODCROWD_HOME)"] = Path(str(home)).expanduser()
+    return places
 
 
 def _task_overrides() -> list[str]:
@@ -89,6 +122,7 @@ def entry() -> None:
         print(render_help())
         return
     sys.argv[1:] = expand_path_overrides(args)
+    os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
         main()
     except SystemExit as stop:
@@ -100,6 +134,35 @@ def entry() -> None:
                   "option); fix the override or conf/ and run again.", file=sys.stderr)
             sys.exit(2)
         raise
+    except Exception as err:  # raised before the job started (HYDRA_FULL_ERROR): one screen, no traceback
+        if _USER_FULL_ERROR or _entered:
+            raise
+        _exit_before_job(err, sys.argv[1:])
+    finally:
+        if not _USER_FULL_ERROR:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+
+
+def _exit_before_job(err: Exception, args: list[str]) -> None:
+    from pathlib import Path
+
+    from foodcrowd.cli_errors import compose_error, environment_error
+    from foodcrowd.errors import render_user_error
+
+    if isinstance(err, OSError):
+        run_dir = next((a.split("=", 1)[1] for a in args if a.startswith("hydra.run.dir=")), "outputs")
+        problem = environment_error(err, {"hydra.run.dir": Path(run_dir)})
+        if problem is not None:
+            print(render_user_error(problem), file=sys.stderr)
+            sys.exit(problem.exit_code)
+    message = compose_error(err)
+    if message is None:
+        raise err
+    for arg, why in _unparsable(args):
+        print(f"foodcrowd: {arg.split('=', 1)[0].lstrip('+~')}: the override {arg!r} cannot be parsed ({why})",
+              file=sys.stderr)
+    print(message, file=sys.stderr)
+    sys.exit(2)
 
 
 def _unparsable(args: list[str]) -> list[tuple[str, str]]:

@@ -19,6 +19,7 @@ from typing import Any, Callable
 from omegaconf import DictConfig, OmegaConf
 
 from foodcrowd.record.summary import Summary
+from foodcrowd.record.tracking import current as current_tracker
 
 __all__ = ["Stage", "StageContext", "RunResult", "STAGES", "run", "run_stages", "stage_key"]
 
@@ -152,6 +153,8 @@ def run_stages(cfg: DictConfig, plain: dict, run_dir: Path, stages: tuple[Stage,
                 results[stage.name] = saved["result"]
                 summary.stage_done(stage.name, saved["result"], saved["seconds"], skipped=True)
                 continue
+        if stage.name not in ("data", "plan"):  # the ClearML task opens once real work starts (checks first)
+            getattr(current_tracker(), "open", lambda: None)()
         out_dir = run_dir / stage.out
         out_dir.mkdir(parents=True, exist_ok=True)
         ctx = StageContext(cfg=cfg, plain=plain, run_dir=run_dir, out_dir=out_dir, results=results)

@@ -1,4 +1,5 @@
-"""The report stage: ``report/index.html`` linking every output, and the closing summary printed at a glance."""
+"""The report stage: ``report/index.html`` linking every output; and the closing summary printed at a glance
+(by the entry point after every run, also a repeat whose stages were all skipped)."""
 from __future__ import annotations
 
 import html
@@ -50,15 +51,26 @@ def closing_lines(summary: dict, run_dir: Path) -> list[tuple[str, str]]:
 
 
 def print_closing(summary: dict, run_dir: Path) -> None:
+    """The closing summary: a table of figures, then the paths on lines of their own (never cut: a
+    terminal wraps them, and they stay one string to copy)."""
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"foodcrowd: {summary.get('experiment_name')} ({summary.get('status')})", show_header=False)
     table.add_column(style="bold")
     table.add_column()
-    for label, value in closing_lines(summary, run_dir):
-        table.add_row(label, value)
+    rows = closing_lines(summary, run_dir)
+    for label, value in rows:
+        if label != "report":
+            table.add_row(label, value)
     Console(width=min(120, max(80, os.get_terminal_size(0).columns if os.isatty(0) else 100))).print(table)
+    paths = [("report", dict(rows).get("report"))]
+    task = (summary.get("model") or {}).get("tracker_task")
+    if task:  # this run's own ClearML session (a killed run's leftover one is never named here)
+        zipped = Path(run_dir) / "clearml" / "offline" / f"{task}.zip"
+        paths.append(("clearml", str(zipped) if zipped.is_file() else f"task {task}"))
+    for label, value in paths:
+        print(f"{label}: {value}", flush=True)
 
 
 def _links(run_dir: Path) -> list[tuple[str, Path]]:
@@ -86,5 +98,4 @@ def report_stage(ctx) -> dict:
 <body><h1>foodcrowd run: {esc(str(summary.get('experiment_name')))}</h1>
 <table>{table}</table><h2>Stages</h2><table>{stages}</table><h2>Outputs</h2><ul>{links}</ul></body></html>"""
     (ctx.out_dir / "index.html").write_text(page)
-    print_closing({**summary, "status": "ok"}, ctx.run_dir)
     return {"summary": {"report": str(ctx.out_dir / "index.html")}}

@@ -187,3 +187,20 @@ def _dataview_weights_fit_questions(plain: dict) -> Iterator[Problem]:
             for cls in sorted(set(map(str, spec)) - set(classes)) if classes else ():
                 yield Problem(f"dataview.weights.{name}.{cls}", f"is not a class of question {name}",
                               f"one of: {', '.join(classes)}")
+
+
+@check
+def _instructions_readable(plain: dict) -> Iterator[Problem]:
+    """``interface.instructions`` names a readable file (relative to conf/): found before anything exists."""
+    from pathlib import Path
+
+    from foodcrowd import CONF_DIR
+
+    name = (plain.get("interface") or {}).get("instructions")
+    if not name:
+        return
+    path = Path(str(name)).expanduser()
+    path = path if path.is_absolute() else CONF_DIR / path
+    if not path.is_file():
+        yield Problem("interface.instructions", f"{path} is not a readable file",
+                      "name a markdown file relative to conf/ (e.g. instructions/food.md) or an absolute path")
