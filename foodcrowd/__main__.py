@@ -40,13 +40,14 @@ def main(cfg: DictConfig) -> float:
 
     # toloka-kit 1.2.3 (its last release) imports pkg_resources; the warning is noise for our users
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
-    from foodcrowd.cli_errors import check_places, environment_error
+    from foodcrowd.cli_errors import check_places, disk_full, environment_error, quiet_thread_errors
     from foodcrowd.engine import run
     from foodcrowd.errors import UserError, render_user_error
     from foodcrowd.validate import ConfigError, validate
     from foodcrowd.validate.unlabeled import apply_unlabeled_defaults
 
     apply_unlabeled_defaults(cfg, _task_overrides())
+    quiet_thread_errors()
     places = {}
     try:
         plain = validate(cfg)
@@ -64,8 +65,8 @@ def main(cfg: DictConfig) -> float:
     except UserError as err:
         print(render_user_error(err), file=sys.stderr)
         sys.exit(err.exit_code)
-    except OSError as err:
-        problem = environment_error(err, places)
+    except Exception as err:
+        problem = (environment_error(err, places) if isinstance(err, OSError) else None) or disk_full(places)
         if problem is None:
             raise
         print(render_user_error(problem), file=sys.stderr)

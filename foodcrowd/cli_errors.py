@@ -14,7 +14,10 @@ from pathlib import Path
 
 from foodcrowd.errors import EnvironmentProblem, UserError
 
-__all__ = ["compose_error", "environment_error", "check_places", "ENV_ERRNOS"]
+__all__ = ["compose_error", "environment_error", "disk_full", "check_places", "quiet_thread_errors", "ENV_ERRNOS"]
+
+#: below this many free bytes a folder counts as full when a run fails there for any reason
+FULL_BELOW = 1 << 20
 
 ENV_ERRNOS = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
               errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
@@ -104,3 +107,39 @@ def check_places(places: dict[str, Path]) -> None:
                     raise EnvironmentProblem(f"{p} is not writable", where=key,
                                              fix=f"point {key} at a folder you can write to")
                 break
+
+
+def disk_full(places: dict[str, Path]) -> EnvironmentProblem | None:
+    """After a run failed for any reason: a place with (almost) no free space is the likely cause (a full
+    disk surfaces as torn files, HTTP 500s from the emulator, truncated JSON ...)."""
+    import shutil
+
+    for key, folder in places.items():
+        probe = Path(folder)
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        try:
+            free = shutil.disk_usage(probe).free
+        except OSError:
+            continue
+        if free < FULL_BELOW:
+            return EnvironmentProblem(f"the disk is full ({free // 1024} KiB free at {probe})", where=key,
+                                      fix=f"free space there (or point {key} at a disk with room) and run again: "
+                                          "finished stages are kept, the rest resumes")
+    return None
+
+
+def quiet_thread_errors(log_name: str = "foodcrowd") -> None:
+    """Exceptions in background threads (ClearML's uploader, the emulator) go to the log file, not the
+    terminal: the run's own failure is reported once, on one screen."""
+    import logging
+    import threading
+
+    logger = logging.getLogger(log_name)
+
+    def hook(args) -> None:
+        logger.debug("background thread %s: %s: %s", getattr(args.thread, "name", "?"),
+                     args.exc_type.__name__, args.exc_value)
+
+    threading.excepthook = hook
+    logging.raiseExceptions = False  # a log file on a full disk must not print tracebacks of its own

@@ -168,9 +168,9 @@ def run_stages(cfg: DictConfig, plain: dict, run_dir: Path, stages: tuple[Stage,
             raise
         seconds = time.perf_counter() - t0
         results[stage.name] = result
-        tmp = stamp.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"key": key, "result": result, "seconds": seconds}, default=str, indent=1))
-        tmp.replace(stamp)  # atomic: a killed run never leaves a stamp for unfinished work
+        from foodcrowd.atomic import write_text_atomic  # a killed run never leaves a stamp for unfinished work
+
+        write_text_atomic(stamp, json.dumps({"key": key, "result": result, "seconds": seconds}, default=str, indent=1))
         summary.stage_done(stage.name, result, seconds, skipped=False)
     summary.finish("planned" if action == "plan" else "ok")
     return summary

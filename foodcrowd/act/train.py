@@ -150,7 +150,9 @@ def train_stage(ctx) -> dict:
     metrics, against, matrices = _evaluate(ctx, table, is_val, preds, classes)
 
     ckpt = out / "model.pt"
-    torch.save({"state_dict": model.state_dict(), "model": model_cfg, "classes": classes, "image_size": size,
+    from foodcrowd.atomic import save_torch
+
+    save_torch({"state_dict": model.state_dict(), "model": model_cfg, "classes": classes, "image_size": size,
                 "dataset_version": version, "metrics": metrics}, ckpt)
     import pandas as pd
 
