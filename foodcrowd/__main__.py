@@ -156,9 +156,7 @@ def _exit_before_job(err: Exception, args: list[str]) -> None:
         if problem is not None:
             print(render_user_error(problem), file=sys.stderr)
             sys.exit(problem.exit_code)
-    message = compose_error(err)
-    if message is None:
-        raise err
+    message = compose_error(err, args)
     for arg, why in _unparsable(args):
         print(f"foodcrowd: {arg.split('=', 1)[0].lstrip('+~')}: the override {arg!r} cannot be parsed ({why})",
               file=sys.stderr)

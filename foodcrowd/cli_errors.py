@@ -37,8 +37,9 @@ def _yaml_error(err: BaseException):
     return None
 
 
-def compose_error(err: BaseException) -> str | None:
-    """The one-screen message for an error raised while Hydra composes the config, or None."""
+def compose_error(err: BaseException, args: list[str] | tuple[str, ...] = ()) -> str:
+    """The one-screen message for an error raised while Hydra composes the config (``args``: the
+    command-line overrides, named when Hydra's message names no file)."""
     yerr = _yaml_error(err)
     if yerr is not None:
         mark = getattr(yerr, "problem_mark", None) or getattr(yerr, "context_mark", None)
@@ -56,10 +57,18 @@ def compose_error(err: BaseException) -> str | None:
         cause = err.__cause__
         if isinstance(cause, OmegaConfBaseException):
             lines += [ln for ln in str(cause).strip().splitlines() if ln.strip()][:4]
+        chosen = [a for a in args if "=" in a and not a.startswith("hydra.")]
+        if chosen and not any(ln.startswith("In '") for ln in lines):
+            lines.append("in the config files chosen by: " + " ".join(chosen))
         return ("foodcrowd: the config could not be composed: " + "\n  ".join(lines) +
                 "\n  what to do: fix the override or config file named above; foodcrowd --help lists the "
                 "experiments, foodcrowd +experiment=food --cfg job every key")
-    return None
+    chosen = [a for a in args if "=" in a and not a.startswith("hydra.")] or ["the defaults"]
+    first = (str(err).strip().splitlines() or [""])[0][:200]
+    return (f"foodcrowd: the config could not be composed: {type(err).__name__}: {first}\n"
+            f"  in one of the config files chosen by: {' '.join(chosen)}\n"
+            "  what to do: check those files (their first lines: '# @package _global_' headers, then YAML), "
+            "then run again")
 
 
 def environment_error(err: OSError, places: dict[str, Path]) -> UserError | None:
