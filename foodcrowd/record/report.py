@@ -2,7 +2,6 @@
 (by the entry point after every run, also a repeat whose stages were all skipped)."""
 from __future__ import annotations
 
-import html
 import json
 import os
 from pathlib import Path
@@ -73,29 +72,18 @@ def print_closing(summary: dict, run_dir: Path) -> None:
         print(f"{label}: {value}", flush=True)
 
 
-def _links(run_dir: Path) -> list[tuple[str, Path]]:
-    wanted = ["labels/labels.html", "datasets/preview.html", "summary.json", "toloka/plan.json", "toloka/estimate.json"]
-    found = [(w, run_dir / w) for w in wanted if (run_dir / w).exists()]
-    found += [(str(p.relative_to(run_dir)), p) for p in sorted(run_dir.glob("**/*.png"))
-              if "clearml" not in p.parts and "report" not in p.parts][:24]
-    return found
-
-
 def report_stage(ctx) -> dict:
-    """Write report/index.html (closing summary + links + plots); print the closing summary."""
-    summary = json.loads((ctx.run_dir / "summary.json").read_text())
-    rows = closing_lines(summary, ctx.run_dir)
-    esc = html.escape
-    table = "\n".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    links = "\n".join(
-        f'<li><a href="../{esc(rel)}">{esc(rel)}</a></li>' if not rel.endswith(".png")
-        else f'<li>{esc(rel)}<br><img src="../{esc(rel)}" style="max-width:480px"></li>'
-        for rel, _ in _links(ctx.run_dir))
-    stages = "".join(f"<tr><td>{esc(n)}</td><td>{s['seconds']:.2f} s{' (skipped)' if s['skipped'] else ''}</td></tr>"
-                     for n, s in summary.get("stages", {}).items())
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>foodcrowd: {esc(str(summary.get('experiment_name')))}</title>
-<style>body{{font-family:sans-serif;max-width:980px;margin:2em auto}}th{{text-align:left;padding-right:2em}}</style></head>
-<body><h1>foodcrowd run: {esc(str(summary.get('experiment_name')))}</h1>
-<table>{table}</table><h2>Stages</h2><table>{stages}</table><h2>Outputs</h2><ul>{links}</ul></body></html>"""
-    (ctx.out_dir / "index.html").write_text(page)
-    return {"summary": {"report": str(ctx.out_dir / "index.html")}}
+    """Write report/index.html: figures, accuracy with per-class F1, confusion tables, the item grid and
+    links to every artifact (:mod:`foodcrowd.record.run_report`)."""
+    from foodcrowd.record.run_report import write_run_report
+
+    summary = {**json.loads((ctx.run_dir / "summary.json").read_text()), "status": "ok"}  # the last stage
+    rows = [r for r in closing_lines(summary, ctx.run_dir) if r[0] != "report"]
+    questions = list((ctx.plain.get("questions") or {}).keys())
+    warnings = list((summary.get("labels") or {}).get("warnings") or [])
+    for q, m in ((summary.get("model") or {}).get("metrics") or {}).items():
+        if m.get("never_predicted"):
+            warnings.append(f"model, {q}: class(es) {', '.join(m['never_predicted'])} never predicted on the "
+                            f"validation items (accuracy {100 * m['accuracy']:.1f}%, macro-F1 {m['macro_f1']:.3f})")
+    path = write_run_report(ctx.out_dir / "index.html", ctx.run_dir, summary, rows, questions, warnings)
+    return {"summary": {"report": str(path)}}
