@@ -107,3 +107,51 @@ def test_report_shows_every_item_with_paging_filter_and_sort(browser, food_run):
     assert (ARTIFACTS / "run_report.png").stat().st_size > 10_000
     assert errors == []
     page.close()
+
+
+def _fake_job(sweep: Path, n: int, cost: float, acc: float, budget: float) -> None:
+    """A finished job's files as a multirun leaves them (what the sweep report reads)."""
+    job = sweep / str(n)
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "overrides.yaml").write_text(f"- crowd.overlap={n + 1}\n- aggregation=mv\n")
+    (job / ".hydra" / "config.yaml").write_text(f"objective: labels.accuracy.mean\nbudget_usd: {budget}\n")
+    (job / "report").mkdir()
+    (job / "report" / "index.html").write_text(f"<!doctype html><title>job {n}</title><h1>job {n}</h1>")
+    (job / "summary.json").write_text(json.dumps({
+        "status": "ok", "cost_usd": cost, "answers": int(cost * 400),
+        "config": {"overlap": n + 1, "reward_per_page": 0.015, "aggregation": "mv", "dynamic_overlap": False},
+        "labels": {"accuracy": {"food_type": acc, "mean": acc}}, "model": {"accuracy": {"mean": None}}}))
+
+
+def test_sweep_report_links_every_job_marks_over_budget_and_fits_the_page(browser, tmp_path):
+    from foodcrowd.record.sweep import write_report
+
+    sweep = tmp_path / "sweep"
+    for n, (cost, acc) in enumerate([(2.2, 0.90), (4.4, 0.95), (6.6, 0.97), (8.8, 0.975)]):
+        _fake_job(sweep, n, cost, acc, budget=5.0)
+    paths = write_report(sweep)
+    page, errors = _open_plain(browser, paths["html"])
+    assert "Budget $5: 2 of 4 jobs over it" in page.inner_text(".budget")
+    links = page.eval_on_selector_all("table a", "a => a.map(x => x.getAttribute('href'))")
+    assert sorted(links) == [f"{n}/report/index.html" for n in range(4)]
+    over = page.eval_on_selector_all("tr.over td:first-child", "c => c.map(x => x.textContent)")
+    assert sorted(over) == ["2", "3"]
+    assert page.eval_on_selector_all("tr.over td:nth-child(2)", "c => c.map(x => x.textContent)") == ["over budget"] * 2
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no overflow
+    page.click("table a[href='1/report/index.html']")  # the job's own report opens
+    page.wait_for_selector("text=job 1")
+    assert page.inner_text("h1") == "job 1"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.go_back()
+    page.screenshot(path=str(ARTIFACTS / "sweep_report.png"), full_page=True)
+    assert errors == []
+    page.close()
+
+
+def _open_plain(browser, path: Path):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    return page, errors
