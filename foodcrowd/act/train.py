@@ -120,13 +120,15 @@ def train_stage(ctx) -> dict:
         raise TrainingDataError("the annotated dataset has no labels to train on (labels.parquet is empty or "
                                 "its labels match no class of conf/questions)")
     is_val = split_is_val(table["item_id"].tolist(), float(tr["val_fraction"]))
+    # a DataView filters what trains, never the validation items (scores comparable across DataViews)
+    is_train = ~is_val & (table["in_view"].fillna(True).to_numpy(bool) if "in_view" in table else True)
     size = int(tr.get("image_size", 64))
     images, hit = load_images(table["item_id"].tolist(), table["path"].tolist(), size,
                               Path(plain.get("home", ctx.run_dir)) / "cache" / "train", info.get("content"))
     t_data = time.perf_counter() - t0
 
     tracker = current()
-    train_idx = torch.from_numpy(np.flatnonzero(~is_val))
+    train_idx = torch.from_numpy(np.flatnonzero(is_train))
     ys = {q: torch.from_numpy(y)[train_idx] for q, y in ys_all.items()}
     view_w = table["weight"].fillna(1.0).to_numpy(float)  # the DataView's per-row sampling weight
     ws = {q: torch.tensor(view_w * (table[f"confidence_{q}"].fillna(1.0).to_numpy(float)
@@ -174,7 +176,7 @@ def train_stage(ctx) -> dict:
         _plot_confusion(out / f"confusion_{q}.png", q, m, classes[q])
         tracker.confusion("confusion (validation)", q, m, classes[q], len(history))
     for q in classes:
-        counts = table.loc[~is_val, f"label_{q}"].value_counts()
+        counts = table.loc[is_train, f"label_{q}"].value_counts()
         tracker.bars("label distribution (train)", q, {c: int(counts.get(c, 0)) for c in classes[q]})
     for q, m in metrics.items():
         for k in ("accuracy", "macro_f1"):
@@ -186,7 +188,7 @@ def train_stage(ctx) -> dict:
     record = {"metrics": metrics, "evaluated_against": against, "checkpoint": str(ckpt), "epochs": len(history),
               "accuracy": {**{q: m["accuracy"] for q, m in metrics.items()},
                            "mean": float(np.mean(accs)) if accs else None},
-              "train_items": int((~is_val).sum()), "val_items": int(is_val.sum()), "device": device,
+              "train_items": int(is_train.sum()), "val_items": int(is_val.sum()), "device": device,
               "image_cache_hit": hit, "seconds": {"data": round(t_data, 3), "fit": round(t_fit, 3)},
               "dataset_version": version, "datasets_used": info.get("versions") or [], "source": info["source"],
               "tracker_task": tracker.task_id,
