@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["report_stage", "closing_lines", "print_closing"]
+__all__ = ["report_stage", "closing_lines", "print_closing", "render_closing"]
 
 
 def _fmt(value: Any, kind: str = "") -> str:
@@ -22,6 +22,16 @@ def _fmt(value: Any, kind: str = "") -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
     return str(value)
+
+
+def _model_value(m: dict) -> str:
+    """Accuracy with macro-F1 beside it, and any class the model never predicts (accuracy alone hides it)."""
+    text = _fmt(m.get("accuracy"), "pct")
+    if m.get("macro_f1") is not None:
+        text += f"  (macro-F1 {m['macro_f1']:.3f}"
+        never = m.get("never_predicted") or []
+        text += f"; never predicts {', '.join(map(str, never))})" if never else ")"
+    return text
 
 
 def closing_lines(summary: dict, run_dir: Path) -> list[tuple[str, str]]:
@@ -43,15 +53,18 @@ def closing_lines(summary: dict, run_dir: Path) -> list[tuple[str, str]]:
     ]
     methods = labels.get("method") or {}
     rows += [(f"label accuracy {q} ({methods.get(q, '-')})", _fmt(v, "pct")) for q, v in acc.items()]
-    rows += [(f"model accuracy {q}", _fmt((m or {}).get("accuracy"), "pct")) for q, m in model.items()]
+    rows += [(f"model accuracy {q}", _model_value(m or {})) for q, m in model.items()]
     rows += [(f"dataset {k}", str(v)) for k, v in datasets.items() if k in ("raw", "annotated") and v]
     rows.append(("report", str(run_dir / "report" / "index.html")))
     return rows
 
 
-def print_closing(summary: dict, run_dir: Path) -> None:
-    """The closing summary: a table of figures, then the paths on lines of their own (never cut: a
-    terminal wraps them, and they stay one string to copy)."""
+def render_closing(summary: dict, run_dir: Path, width: int | None = None) -> str:
+    """The closing summary as printed: a table of figures, then the paths on lines of their own (never
+    cut: a terminal wraps them, and they stay one string to copy). ``width``: the table's width (default:
+    the terminal's, between 80 and 120)."""
+    import io
+
     from rich.console import Console
     from rich.table import Table
 
@@ -62,14 +75,20 @@ def print_closing(summary: dict, run_dir: Path) -> None:
     for label, value in rows:
         if label != "report":
             table.add_row(label, value)
-    Console(width=min(120, max(80, os.get_terminal_size(0).columns if os.isatty(0) else 100))).print(table)
+    if width is None:
+        width = min(120, max(80, os.get_terminal_size(0).columns if os.isatty(0) else 100))
+    buf = io.StringIO()
+    Console(file=buf, width=width, force_terminal=False, color_system=None).print(table)
     paths = [("report", dict(rows).get("report"))]
     task = (summary.get("model") or {}).get("tracker_task")
     if task:  # this run's own ClearML session (a killed run's leftover one is never named here)
         zipped = Path(run_dir) / "clearml" / "offline" / f"{task}.zip"
-        paths.append(("clearml", str(zipped) if zipped.is_file() else f"task {task}"))
-    for label, value in paths:
-        print(f"{label}: {value}", flush=True)
+        paths.append(("clearml", str(zipped) if str(task).startswith("offline-") else f"task {task}"))
+    return buf.getvalue() + "".join(f"{label}: {value}\n" for label, value in paths)
+
+
+def print_closing(summary: dict, run_dir: Path) -> None:
+    print(render_closing(summary, run_dir), end="", flush=True)
 
 
 def report_stage(ctx) -> dict:
