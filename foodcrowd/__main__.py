@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import os
 import sys
-
-import hydra
-from omegaconf import DictConfig
+from typing import TYPE_CHECKING
 
 from foodcrowd import CONF_DIR
 
-__all__ = ["main", "entry", "expand_path_overrides"]
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
+
+__all__ = ["main", "hydra_app", "entry", "expand_path_overrides"]
 
 # overrides whose value is a path on the user's machine (relative ones are relative to their cwd)
 PATH_KEYS = ("dataset.path", "dataset.answers", "dataset.truth", "dataset.base_dir", "dataset.labels_file",
@@ -30,8 +31,15 @@ _entered = False  # set once Hydra has composed the config and called main
 _USER_FULL_ERROR = os.environ.get("HYDRA_FULL_ERROR") == "1"
 
 
-@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
-def main(cfg: DictConfig) -> float:
+def hydra_app():
+    """The Hydra app around :func:`main` (built on demand: ``--help`` never imports Hydra)."""
+    import hydra
+
+    return hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")(main)
+
+
+def main(cfg: "DictConfig") -> float:
+    """The job: validate, check folders, run the engine, print the closing summary; the sweep objective."""
     global _entered
     _entered = True
     if not _USER_FULL_ERROR:  # errors inside the job get Hydra's usual handling again
@@ -125,7 +133,7 @@ def entry() -> None:
     sys.argv[1:] = expand_path_overrides(args)
     os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
-        main()
+        hydra_app()()
     except SystemExit as stop:
         if stop.code == 1 and not _entered:
             for arg, why in _unparsable(sys.argv[1:]):
