@@ -29,6 +29,8 @@ _entered = False  # set once Hydra has composed the config and called main
 # Hydra prints a traceback for a config file it cannot parse; with HYDRA_FULL_ERROR it raises instead and
 # entry() prints one screen. The user's own HYDRA_FULL_ERROR=1 keeps every traceback.
 _USER_FULL_ERROR = os.environ.get("HYDRA_FULL_ERROR") == "1"
+# hydra/launcher=ray*: a Ray started by a sweep sends no usage report (set it to 1 to opt in)
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 
 def hydra_app():
@@ -71,7 +73,11 @@ def main(cfg: "DictConfig") -> float:
         print(err.render(), file=sys.stderr)
         sys.exit(2)
     except UserError as err:
+        from foodcrowd.plan.budget import BudgetError
+
         print(render_user_error(err), file=sys.stderr)
+        if isinstance(err, BudgetError) and _multirun():
+            return float("-inf")   # a sweep trial over budget is not launched: $0 spent, the worst objective
         sys.exit(err.exit_code)
     except Exception as err:
         problem = (environment_error(err, places) if isinstance(err, OSError) else None) or disk_full(places)
@@ -120,6 +126,16 @@ def expand_path_overrides(args: list[str], cwd: str | None = None) -> list[str]:
             value = os.path.normpath(os.path.join(cwd, value))
         out.append(f"{key}={value}" if eq else arg)
     return out
+
+
+def _multirun() -> bool:
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    try:
+        return HydraConfig.get().mode == RunMode.MULTIRUN
+    except ValueError:
+        return False
 
 
 def entry() -> None:

@@ -109,7 +109,11 @@ def train_stage(ctx) -> dict:
     from foodcrowd.instantiate import instantiate
 
     t0 = time.perf_counter()
-    torch.set_num_threads(int(tr.get("num_threads", 2)))
+    from foodcrowd.act.training.threads import job_threads
+
+    threads, threads_from = job_threads(tr.get("num_threads", "auto"))
+    torch.set_num_threads(threads)
+    log.info("stage train: %d torch thread(s) (%s)", threads, threads_from)
     device = pick_device(tr.get("device", "auto"))
     classes = classes_of(plain["questions"])
     from foodcrowd.act.training.source import read_rows
@@ -189,7 +193,7 @@ def train_stage(ctx) -> dict:
               "accuracy": {**{q: m["accuracy"] for q, m in metrics.items()},
                            "mean": float(np.mean(accs)) if accs else None},
               "train_items": int(is_train.sum()), "val_items": int(is_val.sum()), "device": device,
-              "image_cache_hit": hit, "seconds": {"data": round(t_data, 3), "fit": round(t_fit, 3)},
+              "image_cache_hit": hit, "threads": threads, "threads_from": threads_from, "seconds": {"data": round(t_data, 3), "fit": round(t_fit, 3)},
               "dataset_version": version, "datasets_used": info.get("versions") or [], "source": info["source"],
               "tracker_task": tracker.task_id,
               "confusion": {q: {"classes": list(classes[q]), "matrix": [list(map(int, r)) for r in m]}

@@ -25,10 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--name")
     for cmd, text in (("show", "a version's metadata, tables and artifacts"),
                       ("get", "print a local folder with the version's files (cached)"),
-                      ("lineage", "the version and its ancestors"),
                       ("push", "create the version (and missing parents) on the configured ClearML server")):
         sp = sub.add_parser(cmd, help=text)
         sp.add_argument("ref", help="id (or prefix), project/name/version, project/name or name (= latest)")
+    lin = sub.add_parser("lineage", help="items -> answers -> labels: every version as a tree (or one version "
+                                         "and its ancestors)")
+    lin.add_argument("ref", nargs="?", help="id (or prefix), project/name/version, project/name or name (= latest)")
     gc = sub.add_parser("gc", help="delete stored files no version refers to (left by failed registrations) and "
                                    "the training image caches beside the registry (<home>/cache/train; rebuilt "
                                    "on the next run)")
@@ -86,12 +88,20 @@ def _run(args, reg) -> int:
 
         print(get(args.ref, root=reg.root), file=out)
     elif args.command == "lineage":
-        v = reg.version(args.ref)
-        chain = [v, *reg.ancestors(v)]
-        if args.json:
-            json.dump([x.describe() for x in chain], out, indent=1, default=str)
-        for depth, x in enumerate(chain if not args.json else ()):
-            print(("  " * min(depth, 1) + ("<- " if depth else "")) + _line(x), file=out)
+        from foodcrowd.datasets.lineage_tree import lineage_lines
+
+        if args.ref:   # the version, then its ancestors
+            v = reg.version(args.ref)
+            chain = [v, *reg.ancestors(v)]
+            if args.json:
+                json.dump([x.describe() for x in chain], out, indent=1, default=str)
+            for depth, x in enumerate(chain if not args.json else ()):
+                print(("  " * min(depth, 1) + ("<- " if depth else "")) + _line(x), file=out)
+        elif args.json:
+            json.dump([{"id": x.id, "ref": x.ref, "parents": list(x.parents)} for x in reg.versions()], out, indent=1)
+        else:
+            lines = lineage_lines(reg.versions())
+            print("\n".join(lines) if lines else f"no versions in {reg.root}", file=out)
     elif args.command == "diff":
         d = reg.diff(args.a, args.b)
         if args.json:

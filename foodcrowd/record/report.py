@@ -52,9 +52,11 @@ def closing_lines(summary: dict, run_dir: Path) -> list[tuple[str, str]]:
         ("exam pass rate", _fmt(exam.get("pass_rate"), "pct") + (f" of {exam['takers']} takers" if exam.get("takers") else "")),
     ]
     methods = labels.get("method") or {}
-    rows += [(f"label accuracy {q} ({methods.get(q, '-')})", _fmt(v, "pct")) for q, v in acc.items()]
+    basis = " against the expert's golden set" if summary.get("golden") else ""
+    rows += [(f"label accuracy {q} ({methods.get(q, '-')})", _fmt(v, "pct") + (basis if v is not None else ""))
+             for q, v in acc.items()]
     rows += [(f"model accuracy {q}", _model_value(m or {})) for q, m in model.items()]
-    rows += [(f"dataset {k}", str(v)) for k, v in datasets.items() if k in ("raw", "annotated") and v]
+    rows += [(f"dataset {k}", str(v)) for k, v in datasets.items() if k in ("raw", "golden", "annotated", "reviewed") and v]
     rows.append(("report", str(run_dir / "report" / "index.html")))
     return rows
 
@@ -93,10 +95,13 @@ def print_closing(summary: dict, run_dir: Path) -> None:
 
 def report_stage(ctx) -> dict:
     """Write report/index.html: figures, accuracy with per-class F1, confusion tables, the item grid and
-    links to every artifact (:mod:`foodcrowd.record.run_report`)."""
+    links to every artifact (:mod:`foodcrowd.record.run_report`). The closing summary is printed by the
+    entry point after the run (also when every stage was skipped)."""
     from foodcrowd.record.run_report import write_run_report
 
-    summary = {**json.loads((ctx.run_dir / "summary.json").read_text()), "status": "ok"}  # the last stage
+    summary = json.loads((ctx.run_dir / "summary.json").read_text())
+    status = "stopped_at_budget" if (summary.get("budget") or {}).get("stopped") else "ok"  # the last stage
+    summary = {**summary, "status": status}
     rows = [r for r in closing_lines(summary, ctx.run_dir) if r[0] != "report"]
     questions = list((ctx.plain.get("questions") or {}).keys())
     warnings = list((summary.get("labels") or {}).get("warnings") or [])

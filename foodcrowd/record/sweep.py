@@ -8,6 +8,10 @@ at ``on_multirun_end``; it writes into the sweep directory
   logged to its offline ClearML session, objective, status);
 - ``sweep_report.png``: model accuracy and label accuracy against annotation cost.
 
+An Optuna sweep's rows come from its study (``foodcrowd.sweeps.study.read_trials``): every trial, with
+its state and value, also the trials of earlier (killed) runs of the same study and those a stopped run
+left unfinished; other sweeps list the job directories.
+
 Each job's ``summary.json`` is read, and its offline session's ``metrics.jsonl`` directly (the ClearML SDK
 returns no scalars for offline tasks). Regenerate by hand: ``python -m foodcrowd.record.sweep <sweep dir>``.
 """
@@ -17,6 +21,7 @@ import html
 import json
 import logging
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -61,42 +66,71 @@ def _tracked(job: Path) -> dict[str, float]:
     return out
 
 
-def collect_rows(sweep_dir: Path) -> list[dict[str, Any]]:
-    """One dict per job directory (a folder with ``.hydra/``) under ``sweep_dir``, cheapest first."""
+def _job_row(job: Path, sweep_dir: Path) -> dict[str, Any]:
+    """The report row of one job directory: its overrides, summary.json figures and tracked scalars."""
+    overrides, objective_key, budget = _job_settings(job)
+    path = job / "summary.json"
+    s = json.loads(path.read_text()) if path.is_file() else {}
+    cfg = s.get("config") or {}
+    try:
+        name = str(job.resolve().relative_to(Path(sweep_dir).resolve()))
+    except ValueError:  # a study shared by several sweep dirs: the job ran elsewhere
+        name = str(job)
+    row: dict[str, Any] = {
+        "job": name, "overrides": " ".join(overrides),
+        "status": s.get("status", "no summary.json"), "overlap": cfg.get("overlap"),
+        "dynamic_overlap": cfg.get("dynamic_overlap"), "reward_per_page": cfg.get("reward_per_page"),
+        "aggregation": cfg.get("aggregation"), "answers": s.get("answers"), "cost_usd": s.get("cost_usd"),
+        "label_accuracy": _get(s, "labels.accuracy.mean"), "model_accuracy": _get(s, "model.accuracy.mean"),
+    }
+    for q, v in (_get(s, "labels.accuracy") or {}).items():
+        if q != "mean":
+            row[f"label_accuracy_{q}"] = v
+    for q, m in (_get(s, "model.metrics") or {}).items():
+        row[f"model_accuracy_{q}"] = (m or {}).get("accuracy")
+        row[f"model_macro_f1_{q}"] = (m or {}).get("macro_f1")
+    for q, v in _tracked(job).items():
+        row[f"tracked_val_accuracy_{q}"] = v
+    value = _get(s, objective_key)
+    over = budget is not None and row["cost_usd"] is not None and row["cost_usd"] > budget
+    row["objective"] = float("-inf") if over else value
+    row["budget_usd"], row["over_budget"] = budget, bool(over)
+    if over and row["status"] == "ok":
+        row["status"] = "over budget"
+    report = job / "report" / "index.html"  # linked from the sweep report's row
+    row["report"] = os.path.relpath(report, sweep_dir) if report.is_file() else None
+    return row
+
+
+def _study_rows(sweep_dir: Path, trials: list[dict]) -> list[dict[str, Any]]:
+    """One row per trial of the sweep's Optuna study, joined with its job directory when it has one."""
     rows = []
-    for marker in sorted(Path(sweep_dir).glob("**/.hydra")):
-        job = marker.parent
-        if job == Path(sweep_dir) or "clearml" in job.parts:
-            continue
-        overrides, objective_key, budget = _job_settings(job)
-        path = job / "summary.json"
-        s = json.loads(path.read_text()) if path.is_file() else {}
-        cfg = s.get("config") or {}
-        row: dict[str, Any] = {
-            "job": str(job.relative_to(sweep_dir)), "overrides": " ".join(overrides),
-            "status": s.get("status", "no summary.json"), "overlap": cfg.get("overlap"),
-            "dynamic_overlap": cfg.get("dynamic_overlap"), "reward_per_page": cfg.get("reward_per_page"),
-            "aggregation": cfg.get("aggregation"), "answers": s.get("answers"), "cost_usd": s.get("cost_usd"),
-            "label_accuracy": _get(s, "labels.accuracy.mean"), "model_accuracy": _get(s, "model.accuracy.mean"),
-        }
-        for q, v in (_get(s, "labels.accuracy") or {}).items():
-            if q != "mean":
-                row[f"label_accuracy_{q}"] = v
-        for q, m in (_get(s, "model.metrics") or {}).items():
-            row[f"model_accuracy_{q}"] = (m or {}).get("accuracy")
-            row[f"model_macro_f1_{q}"] = (m or {}).get("macro_f1")
-        for q, v in _tracked(job).items():
-            row[f"tracked_val_accuracy_{q}"] = v
-        value = _get(s, objective_key)
-        over = budget is not None and row["cost_usd"] is not None and row["cost_usd"] > budget
-        row["objective"] = float("-inf") if over else value
-        row["budget_usd"], row["over_budget"] = budget, bool(over)
-        if over and row["status"] == "ok":
-            row["status"] = "over budget"
-        report = job / "report" / "index.html"
-        row["report"] = str(report.relative_to(sweep_dir)) if report.is_file() else None
+    for t in trials:
+        job = Path(t["job_dir"]) if t["job_dir"] else None
+        if job is not None and job.is_dir():
+            row = _job_row(job, sweep_dir)
+        else:
+            row = {"job": None, "overrides": " ".join(f"{k}={v}" for k, v in t["params"].items()),
+                   "status": "interrupted (retried)" if t["stale"] else t["state"].lower()}
+        row.update({"trial": t["trial"], "state": t["state"], "study_value": t["value"],
+                    "trial_seconds": t["seconds"]})
         rows.append(row)
-    return sorted(rows, key=lambda r: (r["cost_usd"] is None, r["cost_usd"] or 0.0, r["job"]))
+    return rows
+
+
+def collect_rows(sweep_dir: Path, storage: Any = None) -> list[dict[str, Any]]:
+    """One dict per job, cheapest first: the trials of the sweep's Optuna study when it has one
+    (``optuna_study.yaml``; ``storage`` overrides the URL), else every job directory (a folder with
+    ``.hydra/``) under ``sweep_dir``."""
+    from foodcrowd.sweeps.study import read_trials
+
+    trials = read_trials(Path(sweep_dir), storage)
+    if trials is not None:
+        rows = _study_rows(Path(sweep_dir), trials)
+    else:
+        rows = [_job_row(marker.parent, sweep_dir) for marker in sorted(Path(sweep_dir).glob("**/.hydra"))
+                if marker.parent != Path(sweep_dir) and "clearml" not in marker.parent.parts]
+    return sorted(rows, key=lambda r: (r.get("cost_usd") is None, r.get("cost_usd") or 0.0, str(r["job"])))
 
 
 def _plot(rows: list[dict], path: Path) -> None:

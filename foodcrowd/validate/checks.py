@@ -204,3 +204,17 @@ def _instructions_readable(plain: dict) -> Iterator[Problem]:
     if not path.is_file():
         yield Problem("interface.instructions", f"{path} is not a readable file",
                       "name a markdown file relative to conf/ (e.g. instructions/food.md) or an absolute path")
+
+
+@check
+def _golden_set_fits(plain: dict) -> Iterator[Problem]:
+    """golden=label_studio: the expert's candidates must be able to hold the exam and the control tasks."""
+    golden = plain.get("golden") or {}
+    if golden.get("source") != "label_studio":
+        return
+    exam, control = plain.get("exam") or {}, (plain.get("quality") or {}).get("control_tasks") or {}
+    need = (int(exam.get("size") or 0) if exam.get("form", "none") != "none" and not exam.get("items") else 0) \
+        + (int(control.get("sample") or 0) if control.get("enabled") and not control.get("items") else 0)
+    if need > int(golden.get("size") or 0):
+        yield Problem("golden.size", f"{golden.get('size')} candidates cannot hold exam.size + control_tasks.sample "
+                      f"= {need} expert-labelled items", f">= {need}, or lower exam.size / quality.control_tasks.sample")
