@@ -51,7 +51,7 @@ def annotation_components(view_spec: dict | None) -> dict[str, dict]:
                 walk(value)
 
     config = (view_spec or {}).get("config")
-    if isinstance(config, str):      # toloka-kit sends a Template Builder config as a JSON string
+    if isinstance(config, str):        # Toloka sends the Template Builder config as a JSON string
         import json
 
         try:
