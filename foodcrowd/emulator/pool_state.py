@@ -187,6 +187,7 @@ class PoolState:
         self.gseen: dict[int, set] = {}
         self.position = {task["id"]: j for j, task in enumerate(self.real)}
         self.done_by: dict[int, list[int]] = {}     # worker -> real tasks they answered here
+        self.pages_of: dict[int, int] = {}          # worker -> pages submitted here (captchas)
         self._replay_positions: dict[int, list[int]] = {}   # replay worker -> positions of the real tasks they answered
         self._item_positions: dict[str, list[int]] | None = None
 
@@ -300,6 +301,7 @@ class PoolState:
             self._check(j, t)
         correct = [c for c in page.record["correct"] if c is not None]
         self._act(page.worker, self.rules.on_submit(uid, page.end - page.start, correct, page.record["reward"], t), t)
+        self._captcha(page.worker, t)
         if page.status == "ACCEPTED":          # auto-accepted: an ACCEPT assessment event at submit
             self._act(page.worker, self.rules.on_assess(uid, True, list(page.reals)), t)
         if "USERS_ASSESSMENT" in self.rules.uses:
@@ -307,6 +309,20 @@ class PoolState:
         self._advance()
 
     # -- quality-control events that are not a page being submitted
+    def _captcha(self, worker: int, t: float) -> None:
+        """Every ``captcha_every`` submitted pages the worker meets a captcha (solved with their accuracy;
+        workers who answer at random, such as bots, mostly fail it)."""
+        every = self.rules.captcha_every
+        if not every or "CAPTCHA" not in self.rules.uses:
+            return
+        self.pages_of[worker] = self.pages_of.get(worker, 0) + 1
+        if self.pages_of[worker] % every:
+            return
+        params = self.run.workers[worker].params or {}
+        p = float(params.get("captcha_accuracy", 0.05 if params.get("random") else 0.97))
+        solved = bool(self.run.rng(worker).random() < p)
+        self._act(worker, self.rules.on_captcha(self.run.workers[worker].id, solved), t)
+
     def assess(self, record: dict, accepted: bool, t: float) -> None:
         """The requester accepted or rejected one of this pool's pages at simulated time ``t``."""
         worker = self.run.index_of[record["user_id"]]

@@ -1,11 +1,9 @@
 """Quality-control rules of a pool, as Toloka runs them: collectors feed statistics, conditions test
 them, actions restrict a worker, set a skill, accept or reject work, or change a task suite's overlap.
 
-Every collector of toloka-kit 1.2.3 (``toloka.client.collectors``) is served but two: ``CAPTCHA``
-(deprecated; Toloka's published API no longer lists it, so the pool is refused by the spec's
-validation, as Toloka refuses it) and ``TRAINING`` (the collector of training pools, which the emulator
-runs as exams): a pool using it, or an action the emulator does not run, is refused at creation with
-``not emulated: <name>`` (:func:`refusal`).
+Every collector of toloka-kit 1.2.3 (``toloka.client.collectors``) is served but ``TRAINING`` (the
+collector of training pools, which the emulator runs as exams): a pool that uses it, or an action the
+emulator does not run, is refused at creation with ``not emulated: <name>`` (:func:`refusal`).
 
 | collector | fed when | its values (condition keys) |
 | --- | --- | --- |
@@ -15,6 +13,7 @@ runs as exams): a pool using it, or an action the emulator does not run, is refu
 | MAJORITY_VOTE | a task reaches its overlap | total_answers_count, correct/incorrect_answers_rate (agreement with the majority) |
 | ANSWER_COUNT | a page is submitted | assignments_accepted_count |
 | INCOME | a page is submitted | income_sum_for_last_24_hours (rewards of the worker's pages in the pool, last 24 simulated hours) |
+| CAPTCHA | a captcha is shown (``captcha_frequency`` LOW: every 20 pages, MEDIUM/HIGH: every 10) | stored_results_count, success_rate, fail_rate |
 | ACCEPTANCE_RATE | a page is accepted (auto-accept: on submit) or rejected (by the requester) | total_assignments_count, accepted_assignments_rate, rejected_assignments_rate |
 | ASSIGNMENTS_ASSESSMENT | the same | assessment_event (ACCEPT/REJECT), accepted/rejected/pending_assignments_count of the task suite (the page) |
 | USERS_ASSESSMENT | a worker loses access (a rule's restriction; a rule's skill change that fails the pool filter) | pool_access_revoked_reason (RESTRICTION/SKILL_CHANGE), skill_id |
@@ -29,17 +28,18 @@ from collections import defaultdict, deque
 
 from foodcrowd.emulator.filters import compare
 
-__all__ = ["ACTIONS", "SUPPORTED_COLLECTORS", "PoolRules", "ban_seconds", "refusal"]
+__all__ = ["ACTIONS", "CAPTCHA_EVERY", "SUPPORTED_COLLECTORS", "PoolRules", "ban_seconds", "refusal"]
 
 SUPPORTED_COLLECTORS = {"ASSIGNMENT_SUBMIT_TIME", "GOLDEN_SET", "SKIPPED_IN_ROW_ASSIGNMENTS", "MAJORITY_VOTE",
-                        "ANSWER_COUNT", "INCOME", "ACCEPTANCE_RATE", "ASSIGNMENTS_ASSESSMENT",
+                        "ANSWER_COUNT", "INCOME", "CAPTCHA", "ACCEPTANCE_RATE", "ASSIGNMENTS_ASSESSMENT",
                         "USERS_ASSESSMENT"}
 ACTIONS = {"RESTRICTION_V2", "RESTRICTION", "SET_SKILL", "SET_SKILL_FROM_OUTPUT_FIELD", "REJECT_ALL_ASSIGNMENTS",
            "APPROVE_ALL_ASSIGNMENTS", "CHANGE_OVERLAP"}
+CAPTCHA_EVERY = {"LOW": 20, "MEDIUM": 10, "HIGH": 10}     # pages between captchas (an emulator choice)
 _UNIT_SECONDS = {"MINUTES": 60, "HOURS": 3600, "DAYS": 86400}
 # which event feeds which collector
 _EVENTS = {"ASSIGNMENT_SUBMIT_TIME": "submit", "GOLDEN_SET": "submit", "ANSWER_COUNT": "submit", "INCOME": "submit",
-           "SKIPPED_IN_ROW_ASSIGNMENTS": "skip", "MAJORITY_VOTE": "majority",
+           "SKIPPED_IN_ROW_ASSIGNMENTS": "skip", "MAJORITY_VOTE": "majority", "CAPTCHA": "captcha",
            "ACCEPTANCE_RATE": "assess", "ASSIGNMENTS_ASSESSMENT": "assess", "USERS_ASSESSMENT": "revoked"}
 
 
@@ -76,6 +76,7 @@ class PoolRules:
         self.configs = qc.get("configs") or []
         self.unsupported = sorted({c.get("collector_config", {}).get("type", "?") for c in self.configs}
                                   - SUPPORTED_COLLECTORS)
+        self.captcha_every = CAPTCHA_EVERY.get(str(qc.get("captcha_frequency") or pool.get("captcha_frequency") or ""))
         self.uses = {(c.get("collector_config") or {}).get("type") for c in self.configs}
         self._submits: dict[str, deque] = defaultdict(deque)   # worker -> page durations
         self._golden: dict[str, deque] = defaultdict(deque)    # worker -> correct flags
@@ -83,6 +84,7 @@ class PoolRules:
         self._skips: dict[str, int] = defaultdict(int)
         self._answers: dict[str, int] = defaultdict(int)
         self._income: dict[str, deque] = defaultdict(deque)    # worker -> (time, reward)
+        self._captchas: dict[str, deque] = defaultdict(deque)  # worker -> solved flags
         self._assessed: dict[str, deque] = defaultdict(deque)  # worker -> accepted flags
 
     def majority_thresholds(self) -> list[int]:
@@ -106,6 +108,10 @@ class PoolRules:
     def on_majority(self, worker: str, agrees: bool) -> list[tuple[dict, dict]]:
         self._votes[worker].append(agrees)
         return self._fire("majority", worker)
+
+    def on_captcha(self, worker: str, solved: bool) -> list[tuple[dict, dict]]:
+        self._captchas[worker].append(solved)
+        return self._fire("captcha", worker)
 
     def on_assess(self, worker: str, accepted: bool, suite: list[int]) -> list[tuple[dict, dict]]:
         """A page of ``worker`` accepted or rejected; ``suite`` = its real tasks (positions in the pool)."""
@@ -157,6 +163,13 @@ class PoolRules:
             while window and window[0][0] <= now - 86400:
                 window.popleft()
             return {"income_sum_for_last_24_hours": round(sum(r for _, r in window), 6)}
+        if kind == "CAPTCHA":
+            flags = list(self._captchas[worker])[-int(history):] if history else list(self._captchas[worker])
+            n = len(flags)
+            out = {"stored_results_count": n}
+            if n:
+                out.update(success_rate=100.0 * sum(flags) / n, fail_rate=100.0 * (n - sum(flags)) / n)
+            return out
         if kind == "ACCEPTANCE_RATE":
             flags = list(self._assessed[worker])[-int(history):] if history else list(self._assessed[worker])
             n = len(flags)

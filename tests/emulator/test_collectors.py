@@ -11,7 +11,7 @@ from toloka.client import actions as A
 from toloka.client import collectors as C
 from toloka.client import conditions as K
 
-from tests.emulator.conftest import (answers_of, crowd, emulator, make_pool, make_project, population,
+from tests.emulator.conftest import (answers_of, crowd, emulator, make_pool, make_project, make_world, population,
                                      run_until_closed, tasks_for)
 
 PERMANENT = {"scope": "PROJECT", "duration_unit": "PERMANENT"}
@@ -46,10 +46,10 @@ def test_every_collector_of_toloka_kit_is_served_or_refused_by_name(tmp_path, wo
                     client.create_pool(pool)
                     served.append((kind.value, key))
                 except tc.exceptions.ValidationApiError as err:
-                    assert err.message == f"not emulated: {kind.value}" or kind.value in str(err.payload), err.message
+                    assert err.message == f"not emulated: {kind.value}", err.message
                     refused.append(kind.value)
-    assert set(refused) == {"TRAINING", "CAPTCHA"}, refused    # CAPTCHA: not in Toloka's published API
-    assert {k for k, _ in served} == {t.value for t in C.CollectorConfig.Type} - {"TRAINING", "CAPTCHA"}
+    assert set(refused) == {"TRAINING"}, refused
+    assert {k for k, _ in served} == {t.value for t in C.CollectorConfig.Type} - {"TRAINING"}
 
 
 def test_income_caps_each_worker_at_the_pages_that_reach_the_limit(tmp_path, world):
@@ -66,13 +66,28 @@ def test_income_caps_each_worker_at_the_pages_that_reach_the_limit(tmp_path, wor
     assert banned == {w for w, n in pages.items() if n == 3}
 
 
-def test_captcha_is_refused_as_toloka_refuses_it(tmp_path, world):
-    """Deprecated in toloka-kit; Toloka's published API lists no CAPTCHA collector, so the pool is invalid."""
-    with emulator(crowd(population({"avg": {"share": 1.0}})), world, tmp_path) as (_, client):
+def test_captcha_bans_the_bots_and_keeps_the_people(tmp_path):
+    world = make_world(120)
+    pop = population({"person": {"share": 0.7, "accuracy": 0.95}, "bot": {"share": 0.3, "random": True}},
+                     size=20, arrival_rate_per_minute=60, session_pages={"mean": 40, "max": 60})
+    rule = (C.Captcha(history_size=5), [K.SuccessRate < 60, K.StoredResultsCount >= 1],
+            A.RestrictionV2(**PERMANENT, private_comment="captcha"))
+    from foodcrowd.emulator.population import build_population
+
+    kinds = {w.id: w.kind for w in build_population(pop, 0)}
+    with emulator(crowd(pop), world, tmp_path) as (_, client):
         project = make_project(client)
-        with pytest.raises(tc.exceptions.ValidationApiError) as err:
-            client.create_pool(tc.structure(_pool_dict(project.id, "CAPTCHA", "success_rate"), tc.Pool))
-    assert "CAPTCHA" in str(err.value.payload)
+        pool = make_pool(client, project.id, overlap=3, real=1, golden=0, rules=[rule])
+        pool.set_captcha_frequency("MEDIUM")
+        client.update_pool(pool.id, pool)
+        client.create_tasks(tasks_for(pool.id, world), allow_defaults=True)
+        run_until_closed(client, pool.id)
+        pages = Counter(a.user_id for a in answers_of(client, pool.id))
+        banned = {r.user_id for r in client.get_user_restrictions(project_id=project.id)}
+    bots = {w for w in pages if kinds[w] == "bot" and pages[w] >= 10}
+    assert bots and bots <= banned, "every bot that met a captcha (10 pages) failed it"
+    assert not {w for w in banned if kinds[w] == "person"}
+    assert all(pages[w] % 10 == 0 for w in banned), "banned on a page that showed a captcha, never between"
 
 
 def test_a_rejected_page_is_reassigned_and_its_worker_restricted(tmp_path, world):
