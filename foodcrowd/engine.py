@@ -19,6 +19,7 @@ from typing import Any, Callable
 from omegaconf import DictConfig, OmegaConf
 
 from foodcrowd.record.summary import Summary
+from foodcrowd.record.tracking import current as current_tracker
 
 __all__ = ["Stage", "StageContext", "RunResult", "STAGES", "run", "run_stages", "stage_key"]
 
@@ -170,6 +171,8 @@ def _run_stages(cfg: DictConfig, plain: dict, run_dir: Path, stages: tuple[Stage
                 results[stage.name] = saved["result"]
                 summary.stage_done(stage.name, saved["result"], saved["seconds"], skipped=True)
                 continue
+        if stage.name not in ("data", "plan"):  # the ClearML task opens once real work starts (checks first)
+            getattr(current_tracker(), "open", lambda: None)()
         out_dir = run_dir / stage.out
         out_dir.mkdir(parents=True, exist_ok=True)
         ctx = StageContext(cfg=cfg, plain=plain, run_dir=run_dir, out_dir=out_dir, results=results, key=key)
@@ -190,9 +193,9 @@ def _run_stages(cfg: DictConfig, plain: dict, run_dir: Path, stages: tuple[Stage
             raise
         seconds = time.perf_counter() - t0
         results[stage.name] = result
-        tmp = stamp.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"key": key, "result": result, "seconds": seconds}, default=str, indent=1))
-        tmp.replace(stamp)  # atomic: a killed run never leaves a stamp for unfinished work
+        from foodcrowd.atomic import write_text_atomic  # a killed run never leaves a stamp for unfinished work
+
+        write_text_atomic(stamp, json.dumps({"key": key, "result": result, "seconds": seconds}, default=str, indent=1))
         summary.stage_done(stage.name, result, seconds, skipped=False)
     stopped = bool((summary.data.get("budget") or {}).get("stopped"))
     if stopped and summary.data.get("cost_usd") is not None:

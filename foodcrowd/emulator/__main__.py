@@ -12,7 +12,7 @@ from pathlib import Path
 
 __all__ = ["main"]
 
-_CONF = Path(__file__).resolve().parents[2] / "conf"
+from foodcrowd import CONF_DIR as _CONF  # noqa: E402 (the package resource: works from any directory)
 
 
 def _load_yaml(path: Path, what: str) -> dict:

@@ -82,7 +82,7 @@ def start(crowd: dict, questions: dict | None, world, state_dir: Path | str | No
         sock.bind((host, int(port)))
     except OSError as err:
         raise EmulatorError(f"cannot listen on {host}:{port} ({err}); pick another --port or 0 for a free one") from None
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", log_config=None,
                                            timeout_keep_alive=30))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="foodcrowd-emulator", daemon=True)
     thread.start()

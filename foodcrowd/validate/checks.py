@@ -190,6 +190,23 @@ def _dataview_weights_fit_questions(plain: dict) -> Iterator[Problem]:
 
 
 @check
+def _instructions_readable(plain: dict) -> Iterator[Problem]:
+    """``interface.instructions`` names a readable file (relative to conf/): found before anything exists."""
+    from pathlib import Path
+
+    from foodcrowd import CONF_DIR
+
+    name = (plain.get("interface") or {}).get("instructions")
+    if not name:
+        return
+    path = Path(str(name)).expanduser()
+    path = path if path.is_absolute() else CONF_DIR / path
+    if not path.is_file():
+        yield Problem("interface.instructions", f"{path} is not a readable file",
+                      "name a markdown file relative to conf/ (e.g. instructions/food.md) or an absolute path")
+
+
+@check
 def _golden_set_fits(plain: dict) -> Iterator[Problem]:
     """golden=label_studio: the expert's candidates must be able to hold the exam and the control tasks."""
     golden = plain.get("golden") or {}
