@@ -69,7 +69,7 @@ def setup(client, world, tasks: int) -> str:
         view_spec=P.view_spec.ClassicViewSpec(markup="<p/>"))))
     pool = tc.Pool(project_id=project.id, private_name="bench", may_contain_adult_content=False, reward_per_assignment=0.015,
                    assignment_max_duration_seconds=600, will_expire=datetime.datetime(2035, 1, 1), auto_accept_solutions=True,
-                   defaults=tc.Pool.Defaults(default_overlap_for_new_tasks=3), filter=F.Languages.in_("EN"))
+                   defaults=tc.Pool.Defaults(default_overlap_for_new_tasks=3, default_overlap_for_new_task_suites=3), filter=F.Languages.in_("EN"))
     pool.set_mixer_config(real_tasks_count=9, golden_tasks_count=1, training_tasks_count=0)
     pool.quality_control.add_action(collector=C.AssignmentSubmitTime(history_size=5, fast_submit_threshold_seconds=15),
                                     conditions=[K.FastSubmittedCount >= 1], action=A.RestrictionV2(scope="PROJECT", duration=1, duration_unit="DAYS"))

@@ -103,7 +103,9 @@ def _write_parquet(frame, path: Path) -> None:
 
 def _crowd_cost(ctx) -> float | None:
     try:
-        cost = (ctx.result("crowd").get("summary") or {}).get("cost_usd")
+        crowd = ctx.result("crowd").get("summary") or {}
+        # reused answers cost nothing now; the labels still cost what their answers cost when bought
+        cost = (crowd.get("reused_answers") or {}).get("bought_for_usd", crowd.get("cost_usd"))
     except KeyError:
         return None
     return float(cost) if isinstance(cost, (int, float)) else None

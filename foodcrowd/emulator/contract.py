@@ -56,6 +56,10 @@ ERRATA = (
     (_F, "/components/schemas/ActionConfigDtoV1/properties/parameters", ("scope",)),  # only restrictions have one
     # toloka-kit (and Toloka) answer the operation log as a list of these objects
     (_F, "/paths/~1operations~1{id}~1log/get/responses/200/content/application~1json/schema", "array"),
+    # toloka-kit 1.2.3 still offers the (deprecated) CAPTCHA collector; the emulator runs it (rules.py)
+    (_F, "/components/schemas/CollectorConfigDtoV1/properties/type/enum", ["ACCEPTANCE_RATE", "ANSWER_COUNT",
+     "ASSIGNMENT_SUBMIT_TIME", "ASSIGNMENTS_ASSESSMENT", "CAPTCHA", "GOLDEN_SET", "INCOME", "MAJORITY_VOTE",
+     "SKIPPED_IN_ROW_ASSIGNMENTS", "TRAINING", "USERS_ASSESSMENT"]),
     # deliberate leniency: foodcrowd's plan may leave the weighting skill out (the emulator then assumes 0.7)
     (_F, "/components/schemas/BasicDynamicOverlapConfig", ("answer_weight_skill_id",)),
 )
@@ -142,7 +146,7 @@ def _fixed(rel: str) -> dict:
             node = doc
             for part in parents:
                 node = node[part]
-            if isinstance(fix, dict):
+            if isinstance(fix, (dict, list)):
                 node[last] = fix
                 continue
             if fix == "array":

@@ -196,6 +196,7 @@ def _open(state: EmulatorState, kind: str, doc: dict) -> None:
     doc["status"] = "OPEN"
     doc.pop("last_close_reason", None)
     if run is None and kind == "pool":
+        doc.pop("_run", None)   # a pool its earlier run completed joins the new run
         state.save(kind, {doc["id"]: doc})
         state.start_run()
         return
@@ -272,7 +273,7 @@ def create_tasks(state: EmulatorState, body, params: dict):
             task.update(overlap=int(overlap) if allow_defaults else 1, infinite_overlap=False)
         task.update(id=next(fresh), created=now)
         run = state.run_of(pool)
-        if run is not None and state.status(kind, pool)[0] == "OPEN":
+        if run is not None and (state.status(kind, pool)[0] == "OPEN" or run is state.active_run()):
             task.update(_run=run["id"], _at=state.sim_now(run))
             touched[run["id"]] = run
         created[item_idx] = task

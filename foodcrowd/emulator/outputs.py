@@ -50,7 +50,15 @@ def annotation_components(view_spec: dict | None) -> dict[str, dict]:
             for value in node:
                 walk(value)
 
-    walk((view_spec or {}).get("config"))
+    config = (view_spec or {}).get("config")
+    if isinstance(config, str):        # Toloka sends the Template Builder config as a JSON string
+        import json
+
+        try:
+            config = json.loads(config)
+        except ValueError:
+            config = None
+    walk(config)
     return found
 
 

@@ -29,6 +29,12 @@ def solution_correct(output: dict, known_solutions: list | None) -> bool:
     return False
 
 
+def _assignment_id(container: str, run_index: int, seq: int) -> str:
+    """``<pool>-<seq>``; from a second run on ``<pool>-<run><seq>`` (a reopened pool never reuses an id; ids of
+    later runs sort after earlier ones, as Toloka's do)."""
+    return f"{container}-{seq:08d}" if run_index == 0 else f"{container}-{run_index:02d}{seq:08d}"
+
+
 def _clean(value):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -165,12 +171,12 @@ class PoolState:
             have = Counter(i for w in run.workers for i in (w.answers or {}))
             self.target = [min(tg, have.get(str(t["input_values"].get("item_id")), 0)) for tg, t in zip(self.target, self.real)]
         n = len(self.real)
-        self.done, self.reserved, self.final = [0] * n, [0] * n, [False] * n
+        self.done, self.reserved, self.final = [inp.answered.get(t["id"], 0) for t in self.real], [0] * n, [False] * n
         self.answers: list[list] = [[] for _ in range(n)]
         self.available = [float(t.get("_available_at") or 0.0) for t in self.real]
         self.open_count = 0
         for j in range(n):
-            if self.target[j] <= 0:
+            if self.target[j] <= self.done[j]:
                 self.final[j] = True
             elif self.target[j] != math.inf:
                 self.open_count += 1
@@ -268,7 +274,7 @@ class PoolState:
         self.seq += 1
         kinds = [False] * len(reals) + [True] * len(goldens)
         page.record = {
-            "id": f"{self.id}-{self.seq:08d}", "pool_id": self.id, "user_id": w.id, "status": page.status,
+            "id": _assignment_id(self.id, self.run.inp.run_index, self.seq), "pool_id": self.id, "user_id": w.id, "status": page.status,
             "task_ids": [task["id"] for task in tasks], "golden": kinds, "outputs": page.outputs,
             "correct": [solution_correct(o, task.get("known_solutions")) if g else None
                         for o, task, g in zip(page.outputs, tasks, kinds)] if page.outputs else [],
@@ -440,7 +446,7 @@ class TrainingState:
         self.run.trained[(w.id, self.id)] = (end, score)
         self.seq += 1
         self.run.res.assignments.append({
-            "id": f"{self.id}-{self.seq:08d}", "pool_id": self.id, "user_id": w.id, "status": "ACCEPTED",
+            "id": _assignment_id(self.id, self.run.inp.run_index, self.seq), "pool_id": self.id, "user_id": w.id, "status": "ACCEPTED",
             "task_ids": [task["id"] for task in tasks], "golden": [True] * len(tasks), "outputs": outputs,
             "correct": correct, "created": t, "submitted": end, "reward": 0.0, "training": True, "score": score})
         return end

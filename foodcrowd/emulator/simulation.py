@@ -52,6 +52,7 @@ class RunInput:
     replay_field: str | None = None
     reviews: list = field(default_factory=list)         # (simulated t, assignment id, "ACCEPTED"|"REJECTED")
     views: dict = field(default_factory=dict)           # project id -> view_spec (Template Builder components)
+    answered: dict = field(default_factory=dict)        # task id -> answers it got in earlier runs
 
 
 @dataclass

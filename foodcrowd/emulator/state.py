@@ -210,6 +210,15 @@ class EmulatorState:
             outputs[doc.get("project_id")] = (project.get("task_spec") or {}).get("output_spec") or {}
             views[doc.get("project_id")] = (project.get("task_spec") or {}).get("view_spec") or {}
         skills, restrictions, trained = self._prior(run["index"], run)
+        answered: dict[str, int] = {}      # tasks answered in earlier runs count towards their overlap
+        for prev in self.runs()[:run["index"]]:
+            for member in run["members"]:
+                for a in self.result(prev).by_pool.get(member, ()):
+                    status = (self.docs["patch"].get(a["id"]) or {}).get("status", a["status"])
+                    if status in ("SUBMITTED", "ACCEPTED"):
+                        for tid, golden in zip(a["task_ids"], a["golden"]):
+                            if not golden:
+                                answered[tid] = answered.get(tid, 0) + 1
         first = next(iter(self.questions), None)
         result = simulate_run(RunInput(
             seed=self.seed, run_index=run["index"], pools=pools, trainings=trainings, tasks=tasks, outputs=outputs,
@@ -217,7 +226,7 @@ class EmulatorState:
             restrictions=restrictions, trained=trained,
             difficulty_weight=float(self.population.get("difficulty_weight", 1.0)),
             replay_field=self.population.get("question") or first,
-            views=views, reviews=[(p["_at"] - run["base"], aid, p["status"]) for aid, p in self.docs["patch"].items()
+            views=views, answered=answered, reviews=[(p["_at"] - run["base"], aid, p["status"]) for aid, p in self.docs["patch"].items()
                      if aid.rsplit("-", 1)[0] in run["members"]]))
         result.finite_pools = {p["id"] for p in pools if any(
             not t.get("known_solutions") and not t.get("infinite_overlap") for t in tasks[p["id"]])

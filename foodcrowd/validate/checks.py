@@ -218,3 +218,16 @@ def _golden_set_fits(plain: dict) -> Iterator[Problem]:
     if need > int(golden.get("size") or 0):
         yield Problem("golden.size", f"{golden.get('size')} candidates cannot hold exam.size + control_tasks.sample "
                       f"= {need} expert-labelled items", f">= {need}, or lower exam.size / quality.control_tasks.sample")
+
+
+@check
+def _label_studio_token_present(plain: dict) -> Iterator[Problem]:
+    """An existing Label Studio (review.url) needs its token in the environment when it will be used."""
+    import os
+
+    review = plain.get("review") or {}
+    used = plain.get("action") in ("preview", "review") or (plain.get("golden") or {}).get("source") == "label_studio"
+    env = review.get("token_env") or "LABEL_STUDIO_API_KEY"
+    if used and review.get("url") and not os.environ.get(env):
+        yield Problem("review.url", f"is set but ${env} is empty",
+                      f"export {env}=<the token from Label Studio's Account & Settings>, or review.url=null")

@@ -25,7 +25,7 @@ def _pool_dict(project_id: str, collector: str, condition: str) -> dict:
     value = _IDENTITY.get(condition, 1)
     return {"project_id": project_id, "private_name": collector, "may_contain_adult_content": False,
             "reward_per_assignment": 0.015, "assignment_max_duration_seconds": 600, "auto_accept_solutions": True,
-            "will_expire": "2035-01-01T00:00:00", "defaults": {"default_overlap_for_new_tasks": 1},
+            "will_expire": "2035-01-01T00:00:00", "defaults": {"default_overlap_for_new_tasks": 1, "default_overlap_for_new_task_suites": 1},
             "mixer_config": {"real_tasks_count": 1, "golden_tasks_count": 0, "training_tasks_count": 0},
             "quality_control": {"configs": [{"collector_config": {"type": collector},
                                              "rules": [{"conditions": [{"key": condition, "operator": "EQ" if condition in _IDENTITY else "GTE",
@@ -99,7 +99,7 @@ def test_a_rejected_page_is_reassigned_and_its_worker_restricted(tmp_path, world
         project = make_project(client)
         pool = tc.Pool(project_id=project.id, private_name="review", may_contain_adult_content=False, reward_per_assignment=0.02,
                        assignment_max_duration_seconds=600, will_expire=datetime.datetime(2035, 1, 1), auto_accept_solutions=False,
-                       defaults=tc.Pool.Defaults(default_overlap_for_new_tasks=1))
+                       defaults=tc.Pool.Defaults(default_overlap_for_new_tasks=1, default_overlap_for_new_task_suites=1))
         pool.set_mixer_config(real_tasks_count=2, golden_tasks_count=0, training_tasks_count=0)
         for collector, conditions, action in (reassign, acceptance):
             pool.quality_control.add_action(collector=collector, conditions=conditions, action=action)

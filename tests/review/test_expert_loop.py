@@ -118,7 +118,13 @@ def test_golden_set_and_review_by_an_expert_in_the_browser(tmp_path, label_studi
 
     fourth = run_cli(*review_args, env=env)
     assert fourth.returncode == 0, fourth.stderr[-3000:]
-    review = json.loads((run_dir / "summary.json").read_text())["review"]
+    record = json.loads((run_dir / "summary.json").read_text())
+    from jsonschema import Draft202012Validator
+
+    from foodcrowd import SCHEMA_DIR
+
+    Draft202012Validator(json.loads((SCHEMA_DIR / "summary.schema.json").read_text())).validate(record)
+    review = record["review"]
     assert review["items"] == 3 and review["changed"] == 1, review
     table = pd.read_parquet(run_dir / "review" / "review.parquet")
     changed = table[table["changed"]]
