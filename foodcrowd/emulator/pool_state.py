@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from foodcrowd.crowd import behaviour
 from foodcrowd.emulator.rules import PoolRules
 from foodcrowd.label_types import get_label_type
 
@@ -72,10 +73,11 @@ class _Answerer:
         if not tasks or not self.specs:
             return [{} for _ in tasks]
         rng, names, columns = self.run.rng(worker), list(self.specs), []
+        params = behaviour.answer_params(w, self.run.pages[worker])     # learning, fatigue, turning
         for name, (spec, label_type) in self.specs.items():
             cache = self._items
             items = [cache.get((t["id"], name)) or self.item(t, name) for t in tasks]
-            columns.append(label_type.simulate_many(rng, spec, items, w.params))
+            columns.append(label_type.simulate_many(rng, spec, items, params))
         return [dict(zip(names, values)) for values in zip(*columns)]
 
     def can_answer(self, worker: int, task: dict) -> bool:
@@ -89,7 +91,8 @@ class _Answerer:
         if w.answers is not None:
             ids = [str((t.get("input_values") or {}).get("item_id", "")) for t in tasks]
             return float(sum((w.seconds or {}).get(i, w.seconds_per_task) for i in ids))
-        return float(lognormal_seconds(self.run.rng(worker), w.seconds_per_task, w.time_sigma, len(tasks)).sum())
+        median, sigma = behaviour.pace(w, self.run.pages[worker])
+        return float(lognormal_seconds(self.run.rng(worker), median, sigma, len(tasks)).sum())
 
 
 @dataclass
@@ -234,7 +237,8 @@ class PoolState:
             self.answers[j].append((page.worker, page.outputs[k]))
             self._check(j, t)
         correct = [c for c in page.record["correct"] if c is not None]
-        self._act(page.worker, self.rules.on_submit(uid, page.end - page.start, correct), t)
+        seconds = behaviour.rule_seconds(page.end - page.start, len(page.reals) + len(page.goldens), self.pool)
+        self._act(page.worker, self.rules.on_submit(uid, seconds, correct), t)
         self._advance()
 
     def _check(self, j: int, t: float) -> None:

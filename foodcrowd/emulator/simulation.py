@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from foodcrowd.crowd import behaviour
 from foodcrowd.emulator.filters import passes_filter
 from foodcrowd.emulator.population import Worker
 from foodcrowd.emulator.pool_state import PoolState, TrainingState, solution_correct
@@ -149,7 +150,7 @@ class _Run:
             self.now = t
             if kind == _SUBMIT:
                 payload.pool.submit(payload, t)
-                if self.pages[worker] < self.workers[worker].session_pages:
+                if self.pages[worker] < behaviour.session_pages(self.workers[worker], payload.pool.pool):
                     self.push(t, _REQUEST, worker)
             else:
                 self._request(worker, t)
@@ -167,6 +168,8 @@ class _Run:
                 continue
             w = self.workers[worker]
             if not passes_filter(pool.filter, w.language, lambda sid: self.skill(worker, sid, t)):
+                continue
+            if not behaviour.takes_work(w, pool.pool):    # the pay is below the worker's reservation wage
                 continue
             requirement = pool.training_requirement
             if requirement:
