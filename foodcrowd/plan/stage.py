@@ -61,14 +61,20 @@ def plan_for(plain: dict, run_dir: Path, data: dict | None = None):
 
 
 def plan_stage(ctx) -> dict:
+    from foodcrowd.crowd.predict import predict, print_prediction
     from foodcrowd.plan.estimate import print_estimate
 
-    plan = plan_for(ctx.plain, ctx.run_dir)
+    data = load_data(ctx.run_dir)
+    plan = plan_for(ctx.plain, ctx.run_dir, data)
     doc = plan.to_json()
     write_json(ctx.out_dir / "plan.json", doc)
     write_json(ctx.out_dir / "estimate.json", plan.estimate)
     print_estimate(plan.estimate)
+    # the crowd model's forecast: label accuracy, workforce, shortfall (foodcrowd/crowd/predict.py)
+    prediction = predict(ctx.plain, data["items"], data["exam"], data["control"])
+    write_json(ctx.out_dir / "prediction.json", prediction)
+    print_prediction(prediction)
     counts = doc["task_counts"]
     log.info("plan: %s objects, tasks %s -> %s", len(plan.objects), counts, ctx.out_dir / "plan.json")
     return {"plan": str(ctx.out_dir / "plan.json"), "task_counts": counts,
-            "summary": {"estimate": plan.estimate, "pages": plan.estimate["pages"]}}
+            "summary": {"estimate": plan.estimate, "pages": plan.estimate["pages"], "prediction": prediction}}

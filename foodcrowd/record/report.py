@@ -42,7 +42,10 @@ def closing_lines(summary: dict, run_dir: Path) -> list[tuple[str, str]]:
         ("exam pass rate", _fmt(exam.get("pass_rate"), "pct") + (f" of {exam['takers']} takers" if exam.get("takers") else "")),
     ]
     methods = labels.get("method") or {}
-    rows += [(f"label accuracy {q} ({methods.get(q, '-')})", _fmt(v, "pct")) for q, v in acc.items()]
+    predicted = ((summary.get("prediction") or {}).get("label_accuracy")) or {}
+    rows += [(f"label accuracy {q} ({methods.get(q, '-')})",
+              _fmt(v, "pct") + (f" (predicted {_fmt(predicted[q], 'pct')})" if q in predicted else ""))
+             for q, v in acc.items()]
     rows += [(f"model accuracy {q}", _fmt((m or {}).get("accuracy"), "pct")) for q, m in model.items()]
     rows += [(f"dataset {k}", str(v)) for k, v in datasets.items() if k in ("raw", "annotated") and v]
     rows.append(("report", str(run_dir / "report" / "index.html")))
@@ -71,7 +74,11 @@ def _links(run_dir: Path) -> list[tuple[str, Path]]:
 
 def report_stage(ctx) -> dict:
     """Write report/index.html (closing summary + links + plots); print the closing summary."""
+    from foodcrowd.crowd.predict import compare
+
     summary = json.loads((ctx.run_dir / "summary.json").read_text())
+    checked = {"prediction": compare(summary)} if (summary.get("prediction") or {}).get("label_accuracy") else {}
+    summary = {**summary, **({"prediction": {**summary["prediction"], **checked["prediction"]}} if checked else {})}
     rows = closing_lines(summary, ctx.run_dir)
     esc = html.escape
     table = "\n".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
@@ -87,4 +94,4 @@ def report_stage(ctx) -> dict:
 <table>{table}</table><h2>Stages</h2><table>{stages}</table><h2>Outputs</h2><ul>{links}</ul></body></html>"""
     (ctx.out_dir / "index.html").write_text(page)
     print_closing({**summary, "status": "ok"}, ctx.run_dir)
-    return {"summary": {"report": str(ctx.out_dir / "index.html")}}
+    return {"summary": {"report": str(ctx.out_dir / "index.html"), **checked}}
