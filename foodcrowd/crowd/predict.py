@@ -43,7 +43,7 @@ def _confidence(labels: list[str], weights: list, k: int) -> float:
 
 def _deal(plain: dict, pages: list, items: list[dict], rng) -> dict[str, pd.DataFrame]:
     """Answers (task, worker, label) per question when the workforce's pages are served like the emulator's
-    mixer serves them: workers in a random order, each doing its pages in turn; a page takes the first
+    mixer serves them: in order of their start time (workers work side by side); a page takes the first
     ``real_tasks_per_page`` items still short of their overlap that the worker has not seen; with dynamic
     overlap an item whose answers fall short of the confidence gets one more (up to ``max_overlap``)."""
     from foodcrowd.label_types import get_label_type
@@ -58,44 +58,37 @@ def _deal(plain: dict, pages: list, items: list[dict], rng) -> dict[str, pd.Data
     done, final = [0] * n, [False] * n
     given: list[list] = [[] for _ in range(n)]          # (labels of the objective fields, weight) per answer
     rows: dict[str, list] = {q: [] for q in questions}
-    order: dict[str, list] = {}
-    for p in pages:
-        order.setdefault(p.worker, []).append(p)
-    workers = list(order)
-    rng.shuffle(workers)
+    seen: dict[str, set] = {}
     lo, left = 0, n
-    for worker in workers:
-        mine: set = set()
-        for page in order[worker]:
-            picks, j = [], lo
-            while j < n and len(picks) < real:
-                if not final[j] and done[j] < target[j] and j not in mine:
-                    picks.append(j)
-                j += 1
-            if not picks:
-                break
-            mine.update(picks)
-            answers = {q: types[q].simulate_many(rng, spec, [items[j][q] for j in picks], page.params)
-                       for q, spec in questions.items()}
-            for i, j in enumerate(picks):
-                done[j] += 1
-                for q in questions:
-                    rows[q].append((items[j]["task"], worker, str(answers[q][i])))
-                given[j].append(({q: str(answers[q][i]) for q in fields}, page.weight))
-                if done[j] < target[j]:
-                    continue
-                if dyn.get("enabled") and done[j] < int(dyn["max_overlap"]) and min(
-                        _confidence([g[0][q] for g in given[j]], [g[1] for g in given[j]],
-                                    len(types[q].classes(questions[q]))) for q in fields) < float(dyn["min_confidence"]):
-                    target[j] += 1
-                    lo = min(lo, j)
-                    continue
-                final[j] = True
-                left -= 1
-            while lo < n and (final[lo] or done[lo] >= target[lo]):
-                lo += 1
-            if not left:
-                break
+    for page in sorted(pages, key=lambda p: p.start):
+        worker, mine = page.worker, seen.setdefault(page.worker, set())
+        picks, j = [], lo
+        while j < n and len(picks) < real:
+            if not final[j] and done[j] < target[j] and j not in mine:
+                picks.append(j)
+            j += 1
+        if not picks:
+            continue
+        mine.update(picks)
+        answers = {q: types[q].simulate_many(rng, spec, [items[j][q] for j in picks], page.params)
+                   for q, spec in questions.items()}
+        for i, j in enumerate(picks):
+            done[j] += 1
+            for q in questions:
+                rows[q].append((items[j]["task"], worker, str(answers[q][i])))
+            given[j].append(({q: str(answers[q][i]) for q in fields}, page.weight))
+            if done[j] < target[j]:
+                continue
+            if dyn.get("enabled") and done[j] < int(dyn["max_overlap"]) and min(
+                    _confidence([g[0][q] for g in given[j]], [g[1] for g in given[j]],
+                                len(types[q].classes(questions[q]))) for q in fields) < float(dyn["min_confidence"]):
+                target[j] += 1
+                lo = min(lo, j)
+                continue
+            final[j] = True
+            left -= 1
+        while lo < n and (final[lo] or done[lo] >= target[lo]):
+            lo += 1
         if not left:
             break
     return {q: pd.DataFrame(r, columns=["task", "worker", "label"]) for q, r in rows.items()}
@@ -132,7 +125,8 @@ def predict(plain: dict, items: pd.DataFrame, exam: pd.DataFrame | None = None, 
         return _predict_replay(plain, items)
     seed = int(crowd.get("seed") or 0) + PREDICTION_SEED_OFFSET
     world = {str(r["item_id"]): r for r in items.to_dict("records")}
-    wf = draw_workforce(plain, world, exam, control, seed)
+    forces = [draw_workforce(plain, world, exam, control, seed + r) for r in range(reps)]
+    wf = forces[0]
     pages = [p for p in wf.pages if not p.skipped]
     real = int(crowd["real_tasks_per_page"])
     dyn = crowd.get("dynamic_overlap") or {}
@@ -151,8 +145,8 @@ def predict(plain: dict, items: pd.DataFrame, exam: pd.DataFrame | None = None, 
     else:
         rng = np.random.default_rng([seed, 5])
         accs, answers_n = [], []
-        for _ in range(reps):
-            answers = _deal(plain, pages, cases, rng)
+        for force in forces:
+            answers = _deal(plain, [p for p in force.pages if not p.skipped], cases, rng)
             answers_n.append(max(len(a) for a in answers.values()))
             accs.append(_score(plain, answers, truth))
         out["label_accuracy"] = {q: round(float(np.mean([a[q] for a in accs if q in a])), 4) for q in accs[0]}

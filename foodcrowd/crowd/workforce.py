@@ -3,8 +3,8 @@ language filter, take the offered pay and pass the exam, and the pages each then
 being banned by the fast-response and control-task rules. Used by ``predict`` (label accuracy, shortfall).
 
 The draw uses the emulator's own worker model (``foodcrowd.emulator.population``, ``behaviour``) with a
-seed of its own, and ignores time (arrivals, the pool's end): it answers "what mix of work will the pool
-get", not "when".
+seed of its own. Each page carries the simulated time it would start (arrival, exam, earlier pages), so
+pages can be served in time order as the emulator serves them; waiting for tasks is ignored.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ class PageState:
     k: int
     params: dict
     weight: float            # dynamic overlap: the answer weight skill (0-100), None = none
+    start: float = 0.0       # simulated seconds: arrival, then the exam, then the pages before this one
     skipped: bool = False
 
 
@@ -102,17 +103,20 @@ def draw_workforce(plain: dict, world: dict, exam_table, control_table, seed: in
         if not _passes_exam(w, exam_items, exam, exam_spec, exam_type, rng):
             continue
         out.passed += 1
+        t = w.arrival + len(exam_items) * behaviour.pace(w, 0)[0]
         controls: list[bool] = []
         fast_pages: list[bool] = []
         for k in range(behaviour.session_pages(w, pool)):
             params = behaviour.answer_params(w, k)
             wt = _weight(controls, dyn, own, control) if dyn.get("answer_weight_skill") else None
             if w.skip_rate and rng.random() < w.skip_rate:
-                out.pages.append(PageState(w.id, k, params, wt, skipped=True))
+                out.pages.append(PageState(w.id, k, params, wt, start=t, skipped=True))
+                t += 5.0
                 continue
-            out.pages.append(PageState(w.id, k, params, wt))
+            out.pages.append(PageState(w.id, k, params, wt, start=t))
             median, sigma = behaviour.pace(w, k)
             seconds = float(rng.lognormal(np.log(max(median, 1e-3)), sigma, tasks_on_page).sum()) if sigma > 0 else median * tasks_on_page
+            t += seconds
             if control_items:
                 item = control_items[int(rng.integers(len(control_items)))]
                 controls.append(str(control_type.simulate_many(rng, plain["questions"][cq], [item], params)[0]) == item["truth"])

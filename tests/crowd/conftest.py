@@ -21,3 +21,14 @@ def food_runs(tmp_path_factory):
 
 
 QUALITY_OFF = ("quality=none", "crowd.control_tasks_per_page=0")
+
+
+@pytest.fixture(scope="session")
+def _crowd_home(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("crowd_home"))
+
+
+@pytest.fixture(autouse=True)
+def _shared_home(_crowd_home, monkeypatch):
+    """The crowd-model tests share one FOODCROWD_HOME, so the food photos are rendered once."""
+    monkeypatch.setenv("FOODCROWD_HOME", _crowd_home)

@@ -13,13 +13,13 @@ from tests.conftest import compose_cfg
 STAGE_NAMES = ("data", "plan", "crowd", "aggregate")
 
 
-def run_food(run_dir: Path, *overrides: str, experiment: str = "food", size: int = 300) -> dict:
+def run_food(run_dir: Path, *overrides: str, experiment: str = "food", size: int | None = 300) -> dict:
     """summary.json plus the tables (answers, assignments, bans) of one run in ``run_dir``."""
     from foodcrowd.engine import STAGES, run
     from foodcrowd.validate import validate
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    over = [f"dataset.size={size}", "model=none", "tracking=none", "lineage=none", *overrides]
+    over = ([f"dataset.size={size}"] if size else []) + ["model=none", "tracking=none", "lineage=none", *overrides]
     cfg = compose_cfg(over, experiment=experiment)
     plain = validate(cfg)
     here = os.getcwd()
