@@ -152,8 +152,9 @@ def _crowd_stage(ctx) -> dict:
             upload_tasks(client, plan, ids, state, int(crowd.get("upload_batch_size", 5000)))
             if not state.completed.get("pool:main"):
                 open_containers(client, plan, ids, state)
-                wait_for_pool(client, ids["pool:main"], float(crowd.get("poll_interval_seconds", 0.5)),
-                              float(crowd.get("max_wait_seconds", 3600)))
+                stalled = wait_for_pool(client, ids["pool:main"], float(crowd.get("poll_interval_seconds", 0.5)),
+                                        float(crowd.get("max_wait_seconds", 3600)), _stall_seconds(crowd))
+                _record_stall(out, crowd, stalled)
                 state.completed["pool:main"] = True
                 state.save()
             _close_exam(client, plan, ids)
@@ -166,8 +167,36 @@ def _crowd_stage(ctx) -> dict:
         state.downloaded["all"] = True
         state.save()
     summary = summarise(tables, plain, len(data["items"]))
+    if (out / "stalled.json").exists():
+        import json
+
+        summary["stalled"] = json.loads((out / "stalled.json").read_text())
     log.info("crowd: %s answers from %s annotators, $%.2f", summary["answers"], summary["annotators"], summary["cost_usd"])
     return {"ids": ids, "state": str(out / "state.json"), "summary": summary}
+
+
+def _stall_seconds(crowd: dict) -> float | None:
+    """Wall seconds without progress after which a pool counts as stalled: ``crowd.max_stall_minutes`` of
+    simulated time on the emulator (divided by ``time_scale``), of real time on the platform."""
+    minutes = crowd.get("max_stall_minutes")
+    if minutes is None:
+        return None
+    scale = float(crowd.get("time_scale") or 3600.0) if crowd["backend"] == "emulator" else 1.0
+    return max(float(minutes) * 60.0 / scale, 3.0 * float(crowd.get("poll_interval_seconds", 0.5)))
+
+
+def _record_stall(out: Path, crowd: dict, stalled: dict | None) -> None:
+    if not stalled:
+        return
+    import json
+
+    pct = stalled.get("percent")
+    message = (f"the main pool stalled at {pct if pct is not None else '?'}% complete: no progress for "
+               f"{crowd['max_stall_minutes']} {'simulated ' if crowd['backend'] == 'emulator' else ''}minutes "
+               "(the crowd ran out: see the plan's expected shortfall). The pool was closed; the answers bought "
+               "are kept and aggregated. Pay more, ease the filters or the exam, or grow crowd.population.size.")
+    log.warning("crowd: %s", message)
+    (out / "stalled.json").write_text(json.dumps({**stalled, "message": message}))
 
 
 def _close_exam(client, plan, ids: dict) -> None:

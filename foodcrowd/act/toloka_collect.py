@@ -45,11 +45,16 @@ def _completion(client, pool_id: str) -> float | None:
         return None
 
 
-def wait_for_pool(client, pool_id: str, poll_seconds: float, max_wait_seconds: float) -> None:
-    """Poll until the pool closes as COMPLETED; a progress bar shows percent done."""
+def wait_for_pool(client, pool_id: str, poll_seconds: float, max_wait_seconds: float,
+                  stall_seconds: float | None = None) -> dict | None:
+    """Poll until the pool closes as COMPLETED; a progress bar shows percent done.
+
+    With ``stall_seconds``: a pool whose completion has not moved for that long (the crowd ran out) is
+    closed and ``{"stalled": True, "percent": ...}`` returned, so what was bought is kept and aggregated."""
     from tqdm.auto import tqdm
 
     deadline = time.monotonic() + max_wait_seconds
+    last_pct, last_move = None, time.monotonic()
     with tqdm(total=100.0, desc=f"pool {pool_id}", unit="%", bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}]") as bar:
         while True:
             pool = client.get_pool(pool_id)
@@ -65,6 +70,11 @@ def wait_for_pool(client, pool_id: str, poll_seconds: float, max_wait_seconds: f
             pct = _completion(client, pool_id)
             if pct is not None and pct > bar.n:
                 bar.update(pct - bar.n)
+            if pct != last_pct:
+                last_pct, last_move = pct, time.monotonic()
+            elif stall_seconds is not None and time.monotonic() - last_move > stall_seconds:
+                client.close_pool(pool_id)
+                return {"stalled": True, "percent": pct}
             if time.monotonic() > deadline:
                 raise CrowdTimeoutError(f"pool {pool_id} is still open after {max_wait_seconds:g} s", where="crowd.max_wait_seconds",
                                         fix="run again with the same run dir to resume waiting (nothing is created "

@@ -41,11 +41,12 @@ def _confidence(labels: list[str], weights: list, k: int) -> float:
     return 1.0 / z
 
 
-def _deal(plain: dict, pages: list, items: list[dict], rng) -> dict[str, pd.DataFrame]:
+def _deal(plain: dict, pages: list, items: list[dict], rng) -> tuple[dict[str, pd.DataFrame], int]:
     """Answers (task, worker, label) per question when the workforce's pages are served like the emulator's
     mixer serves them: in order of their start time (workers work side by side); a page takes the first
     ``real_tasks_per_page`` items still short of their overlap that the worker has not seen; with dynamic
-    overlap an item whose answers fall short of the confidence gets one more (up to ``max_overlap``)."""
+    overlap an item whose answers fall short of the confidence gets one more (up to ``max_overlap``).
+    Returns the answers and the number of items left unfinished when the pages ran out."""
     from foodcrowd.label_types import get_label_type
 
     questions, crowd = plain["questions"], plain["crowd"]
@@ -91,7 +92,7 @@ def _deal(plain: dict, pages: list, items: list[dict], rng) -> dict[str, pd.Data
             lo += 1
         if not left:
             break
-    return {q: pd.DataFrame(r, columns=["task", "worker", "label"]) for q, r in rows.items()}
+    return {q: pd.DataFrame(r, columns=["task", "worker", "label"]) for q, r in rows.items()}, left
 
 
 def _score(plain: dict, answers: dict[str, pd.DataFrame], truth: dict[str, pd.Series]) -> dict[str, float]:
@@ -107,7 +108,8 @@ def _score(plain: dict, answers: dict[str, pd.DataFrame], truth: dict[str, pd.Se
             continue
         lt = get_label_type(spec["type"])
         labels = lt.aggregate(answers[q], method, params).labels_["label"]
-        out[q] = float(lt.scores(known, labels.reindex(known.index)).fillna(0.0).mean())
+        common = known.index.intersection(labels.index)        # scored like the run: labelled items only
+        out[q] = float(lt.scores(known[common].astype(str), labels[common].astype(str)).mean())
     return out
 
 
@@ -135,7 +137,7 @@ def predict(plain: dict, items: pd.DataFrame, exam: pd.DataFrame | None = None, 
              for r in items.to_dict("records")]
     truth = {q: items.set_index(items["item_id"].astype(str))[f"truth_{q}"] if f"truth_{q}" in items else
              pd.Series(dtype=object) for q in plain["questions"]}
-    out: dict = {"seed": seed, "workforce": {"lookers": wf.lookers, "language_ok": wf.language_ok, "takers": wf.takers,
+    out: dict = {"seed": seed, "items": len(items), "workforce": {"lookers": wf.lookers, "language_ok": wf.language_ok, "takers": wf.takers,
                                               "passed_exam": wf.passed, "pages_supplied": len(pages), "banned": wf.banned}}
     distinct = len({p.worker for p in pages})
     need_overlap = int(dyn["min_overlap"]) if dyn.get("enabled") else int(crowd["overlap"])
@@ -144,15 +146,18 @@ def predict(plain: dict, items: pd.DataFrame, exam: pd.DataFrame | None = None, 
                     "shortfall_pages": math.ceil(len(items) * need_overlap / real), "shortfall_items": len(items)})
     else:
         rng = np.random.default_rng([seed, 5])
-        accs, answers_n = [], []
+        accs, answers_n, lefts = [], [], []
         for force in forces:
-            answers = _deal(plain, [p for p in force.pages if not p.skipped], cases, rng)
+            answers, left = _deal(plain, [p for p in force.pages if not p.skipped], cases, rng)
             answers_n.append(max(len(a) for a in answers.values()))
+            lefts.append(left)
             accs.append(_score(plain, answers, truth))
         out["label_accuracy"] = {q: round(float(np.mean([a[q] for a in accs if q in a])), 4) for q in accs[0]}
-        needed = math.ceil(float(np.mean(answers_n)) / real)
-        out.update({"pages_needed": needed, "shortfall_pages": max(0, needed - len(pages))})
-        out["shortfall_items"] = min(len(items), math.ceil(out["shortfall_pages"] * real / max(need_overlap, 1)))
+        short = float(np.mean(lefts))
+        per_item = float(np.mean(answers_n)) / max(len(items) - short, 1.0)     # answers an item took
+        out["pages_needed"] = math.ceil(per_item * len(items) / real)
+        out["shortfall_items"] = int(round(short))
+        out["shortfall_pages"] = math.ceil(short * per_item / real) if out["shortfall_items"] else 0
     supply = supply_of(pop)
     seconds = (real + int(crowd["control_tasks_per_page"])) * float(crowd.get("seconds_per_task", 4))
     hourly = float(crowd["reward_per_page"]) * 3600 / seconds
@@ -169,11 +174,11 @@ def _warnings(out: dict, hourly: float, supply: dict, plain: dict) -> list[str]:
                     f"${fair:.2f}/hour (crowd.population.supply.fair_price_per_hour_usd): few will take it")
     if out.get("shortfall_pages"):
         wf = out["workforce"]
-        warn.append(f"crowd.population: the crowd cannot finish the pool: ~{wf['pages_supplied']} pages supplied "
-                    f"({wf['passed_exam']} of {wf['lookers']} workers pass the filters, take the pay and pass the exam) "
-                    f"against {out['pages_needed']} needed; expected shortfall {out['shortfall_pages']} pages "
-                    f"(~{out['shortfall_items']} items short). Pay more, widen crowd.languages, ease the exam or grow "
-                    "crowd.population.size")
+        warn.append(f"crowd.population: the crowd cannot finish the pool: {wf['passed_exam']} of {wf['lookers']} "
+                    f"workers pass the filters, take the pay and pass the exam, and their sessions leave "
+                    f"~{out['shortfall_items']} of {out['items']} items short of their overlap (expected shortfall "
+                    f"{out['shortfall_pages']} of {out['pages_needed']} pages). Pay more, widen crowd.languages, "
+                    "ease the exam or grow crowd.population.size")
     return warn
 
 

@@ -29,6 +29,8 @@ def run_food(run_dir: Path, *overrides: str, experiment: str = "food", size: int
     finally:
         os.chdir(here)
     out = json.loads((run_dir / "summary.json").read_text())
+    if (run_dir / "toloka" / "stalled.json").exists():
+        out["stalled"] = json.loads((run_dir / "toloka" / "stalled.json").read_text())
     for name in ("answers", "assignments", "bans", "exam_answers"):
         out[name] = pd.read_parquet(run_dir / "toloka" / f"{name}.parquet")
     out["plain"] = plain
