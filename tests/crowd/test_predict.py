@@ -21,3 +21,22 @@ def test_predicted_label_accuracy_is_within_3_points_of_the_run(tmp_path, experi
     difference = compare(run)["difference"]
     assert all(abs(d) <= 0.03 for d in difference.values()), (predicted, obtained)
     assert not run["prediction"]["warnings"]
+
+
+def _plan_prediction(tmp_path, *overrides):
+    from foodcrowd.crowd.predict import predict
+    from foodcrowd.validate import validate
+    from tests.conftest import compose_cfg
+    from tests.toloka.data import write_data
+
+    tables = write_data(tmp_path, n_items=120)
+    plain = validate(compose_cfg(list(overrides)))
+    return predict(plain, tables["items"], tables["exam"], tables["control"], reps=1)
+
+
+def test_plan_warns_when_the_pay_is_far_below_the_fair_hourly_rate(tmp_path):
+    low = _plan_prediction(tmp_path, "crowd.reward_per_page=0.005")      # $0.45/hour at 4 s a task
+    assert any("fair" in w and "$0.45/hour" in w for w in low["warnings"])
+    assert not any("fair" in w for w in _plan_prediction(tmp_path, "crowd.reward_per_page=0.015")["warnings"])
+    # fewer people take the lower pay: the workforce shrinks as the supply curve says
+    assert low["workforce"]["takers"] < 0.75 * _plan_prediction(tmp_path)["workforce"]["takers"]
