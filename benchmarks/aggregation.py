@@ -4,9 +4,11 @@
     python benchmarks/aggregation.py --quick         # 100k answers, for a smoke check
     python benchmarks/aggregation.py --methods ds    # one method
 
-Baseline ("crowd-kit directly"): what a person does by hand: read task, worker, label from the answers
-Parquet file, ``fit_predict_proba`` (``fit_predict`` for methods without probabilities), write label and
-confidence per task to Parquet. Engine: ``foodcrowd.act.aggregate:aggregate_stage`` on a run directory
+Baseline ("crowd-kit directly on the same integer codes"): what a person does by hand: read task, worker,
+label from the answers Parquet file, factorize them to integer codes (as the stage does before calling
+crowd-kit), ``fit_predict_proba`` (``fit_predict`` for methods without probabilities), write label and
+confidence per task to Parquet. crowd-kit on the raw strings is printed too; it is slower (DS ~2x), so a
+ratio against it would credit the stage with crowd-kit's own speed-up on codes. Engine: ``foodcrowd.act.aggregate:aggregate_stage`` on a run directory
 holding the same file plus items with ground truth: it also splits task/control rows and questions,
 computes vote shares, skills, accuracy, the confusion matrix, consistency/uncertainty and writes the
 HTML report. Ratio = engine seconds / baseline seconds (target <= 1.1). Each side runs ``--repeat``
@@ -113,13 +115,15 @@ def main(argv: list[str] | None = None) -> int:
                 base.append(baseline(path, out, method, params))
                 coded.append(baseline(path, out, method, params, encode=True))
                 eng.append(engine(run_dir, method, params))
-            ratio = min(eng) / min(base)
+            # the fair baseline is crowd-kit on the same integer codes the stage hands it: the ratio then
+            # measures only the stage's own work (crowd-kit on strings is slower, and would flatter the stage)
+            ratio = min(eng) / min(coded)
             worst = max(worst, ratio)
             size = f"{len(answers) // 1000}k" if len(answers) < 1_000_000 else f"{len(answers) / 1e6:g}M"
-            report(f"aggregation stage {method}, {size} answers", min(eng), "s", baseline=min(base),
-                   baseline_name="crowd-kit directly", target="ratio <= 1.1")
-            print(f"{method:12s} crowd-kit directly {min(base):7.2f} s (on integer codes {min(coded):7.2f} s)   "
-                  f"engine stage {min(eng):7.2f} s   ratio {ratio:.3f} (vs integer codes {min(eng) / min(coded):.3f})"
+            report(f"aggregation stage {method}, {size} answers", min(eng), "s", baseline=min(coded),
+                   baseline_name="crowd-kit directly on the same integer codes", target="ratio <= 1.1")
+            print(f"{method:12s} crowd-kit on integer codes {min(coded):7.2f} s (on strings {min(base):7.2f} s)   "
+                  f"engine stage {min(eng):7.2f} s   ratio {ratio:.3f} (vs strings {min(eng) / min(base):.3f})"
                   f"   accuracy {engine.accuracy:.4f}", flush=True)
         print(f"worst ratio {worst:.3f} (target <= 1.1)")
     return 0

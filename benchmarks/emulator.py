@@ -10,7 +10,13 @@ HTTP path: open the pool, poll ``get_pool`` until it is closed, then download ev
     (one row per task of each assignment) read by pandas: how requesters download big pools.
 Direct path: the same simulation called in-process (no HTTP). Task upload is setup, not timed.
 
+Replay at real size (``--replay``): a synthetic record of 50,000 tasks x 3 answers by 747 workers is
+replayed by the whole engine (``python -m foodcrowd +experiment=replay``, a subprocess); the figure is the
+crowd stage's seconds from its summary.json (upload, simulation, wait, download through toloka-kit) and the
+process's peak memory, against the same run's simulation repeated in-process on its emulator state.
+
     python benchmarks/emulator.py [--quick] [--tasks 10000]
+    python benchmarks/emulator.py --replay [--replay-tasks 50000]     # target: crowd stage <= 60 s, < 2 GB
 """
 from __future__ import annotations
 
@@ -47,7 +53,7 @@ def crowd_config(tasks: int) -> dict:
 
     pop = yaml.safe_load((ROOT / "conf/crowd/population/food.yaml").read_text())
     pop.update(size=max(1000, tasks), arrival_rate_per_minute=60)
-    return {"seed": 0, "time_scale": 1e9, "platform_fee": 0.3, "min_fee_per_page": 0.001, "faults": {}, "population": pop}
+    return {"seed": 0, "time_scale": 1e7, "platform_fee": 0.3, "min_fee_per_page": 0.001, "faults": {}, "population": pop}
 
 
 def setup(client, world, tasks: int) -> str:
@@ -63,7 +69,7 @@ def setup(client, world, tasks: int) -> str:
         view_spec=P.view_spec.ClassicViewSpec(markup="<p/>"))))
     pool = tc.Pool(project_id=project.id, private_name="bench", may_contain_adult_content=False, reward_per_assignment=0.015,
                    assignment_max_duration_seconds=600, will_expire=datetime.datetime(2035, 1, 1), auto_accept_solutions=True,
-                   defaults=tc.Pool.Defaults(default_overlap_for_new_tasks=3), filter=F.Languages.in_("EN"))
+                   defaults=tc.Pool.Defaults(default_overlap_for_new_tasks=3, default_overlap_for_new_task_suites=3), filter=F.Languages.in_("EN"))
     pool.set_mixer_config(real_tasks_count=9, golden_tasks_count=1, training_tasks_count=0)
     pool.quality_control.add_action(collector=C.AssignmentSubmitTime(history_size=5, fast_submit_threshold_seconds=15),
                                     conditions=[K.FastSubmittedCount >= 1], action=A.RestrictionV2(scope="PROJECT", duration=1, duration_unit="DAYS"))
@@ -100,11 +106,78 @@ def http_run(client, pool_id: str, how: str):
     return time.perf_counter() - t0, got
 
 
+REPLAY_TARGET = "crowd stage <= 60 s and peak memory < 2 GB (50,000 tasks x 3)"
+
+
+def _replay_record(folder: Path, tasks: int, workers: int = 747, overlap: int = 3) -> tuple[Path, Path]:
+    """A synthetic crowd record (task,worker,label) and its truth (task,true_label), seeded."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    truth = rng.choice(["a", "b", "c"], tasks)
+    skill = rng.uniform(0.6, 0.95, workers)
+    who = np.concatenate([rng.choice(workers, overlap, replace=False) for _ in range(tasks)])
+    item = np.repeat(np.arange(tasks), overlap)
+    label = np.where(rng.random(len(item)) < skill[who], truth[item], rng.choice(["a", "b", "c"], len(item)))
+    names = np.array([f"t{i:06d}" for i in range(tasks)])
+    answers, gold = folder / "answers.csv", folder / "truth.csv"
+    pd.DataFrame({"task": names[item], "worker": [f"w{w:04d}" for w in who], "label": label}).to_csv(answers, index=False)
+    pd.DataFrame({"task": names, "true_label": truth}).to_csv(gold, index=False)
+    return answers, gold
+
+
+def replay_main(tasks: int) -> None:
+    """The replay crowd stage at real size, against its own simulation run in-process."""
+    import json
+    import os
+    import resource
+    import subprocess
+
+    from foodcrowd.emulator.state import EmulatorState
+
+    with tempfile.TemporaryDirectory(prefix="foodcrowd-replay-") as tmp:
+        folder = Path(tmp)
+        answers, gold = _replay_record(folder, tasks)
+        run_dir = folder / "run"
+        cmd = [sys.executable, "-m", "foodcrowd", "+experiment=replay", f"dataset.answers={answers}",
+               f"dataset.truth={gold}", "aggregation=mv", f"hydra.run.dir={run_dir}"]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+                              env={**os.environ, "FOODCROWD_HOME": str(folder / "home")})
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            sys.exit(f"replay run failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        summary = json.loads((run_dir / "summary.json").read_text())
+        crowd_s = float(summary["stages"]["crowd"]["seconds"])
+        crowd = {"seed": 0, "time_scale": 3600, "population": {"kind": "replay", "answers": str(answers), "question": "answer"}}
+        state = EmulatorState(crowd, {"answer": {"type": "categorical", "classes": ["a", "b", "c"]}}, None, run_dir / "emulator")
+        gc.collect()
+        t0 = time.perf_counter()
+        state.workers()
+        result = state._simulate(state.runs()[-1])
+        direct = time.perf_counter() - t0
+        state.store.close()
+        served = sum(len(a["task_ids"]) for a in result.assignments)
+    print(f"replay of {tasks} tasks x 3: {summary['answers']} answers downloaded, {served} task answers simulated; "
+          f"whole run {wall:.1f} s, crowd stage {crowd_s:.1f} s, peak memory {peak_mb:.0f} MB; direct simulation "
+          f"(population + run, in-process) {direct:.1f} s")
+    report("emulator_replay_crowd_stage_s", crowd_s, "s", baseline=direct, baseline_name="the same simulation in-process",
+           target=REPLAY_TARGET)
+    report("emulator_replay_peak_memory_mb", peak_mb, "MB", target="< 2048 MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=None, help="real tasks in the pool (default 10000; --quick 2000)")
     parser.add_argument("--quick", action="store_true", help="a 2,000-task pool (under a minute)")
+    parser.add_argument("--replay", action="store_true", help="the replay crowd stage at real size instead")
+    parser.add_argument("--replay-tasks", type=int, default=50_000, help="tasks of the replayed record (default 50000)")
     args = parser.parse_args()
+    if args.replay:
+        replay_main(args.replay_tasks)
+        return
     tasks = args.tasks or (2000 if args.quick else 10_000)
     import logging
 
@@ -120,7 +193,7 @@ def main() -> None:
     times: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         with start(crowd, questions, world, Path(tmp) / "setup") as handle:
-            client = tc.TolokaClient("bench", url=handle.url, retries=3, timeout=120)
+            client = tc.TolokaClient(handle.token, url=handle.url, retries=3, timeout=120)
             t0 = time.perf_counter()
             pool_id = setup(client, world, tasks)
             upload = time.perf_counter() - t0
@@ -131,7 +204,7 @@ def main() -> None:
             target.mkdir()
             (target / "emulator.sqlite").write_bytes((Path(tmp) / "setup" / "emulator.sqlite").read_bytes())
             with start(crowd, questions, world, target) as handle:
-                client = tc.TolokaClient("bench", url=handle.url, retries=3, timeout=120)
+                client = tc.TolokaClient(handle.token, url=handle.url, retries=3, timeout=120)
                 gc.collect()
                 times[how], got[how] = http_run(client, pool_id, how)
                 state: EmulatorState = handle.state

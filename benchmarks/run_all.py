@@ -24,6 +24,8 @@ BENCHMARKS = [
     ("datasets.py", [], []),
     ("stages.py", ["--quick"], []),
     ("label_economics.py", ["--quick"], []),
+    ("sweeps.py", [], ["--launchers"]),
+    ("scale.py", ["--registry", "--items", "100000"], ["--registry"]),  # --project (100k items) runs on its own
 ]
 
 

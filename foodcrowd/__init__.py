@@ -5,14 +5,17 @@ The package is layered the way data flows: compose (Hydra, ``conf/``) -> ``valid
 Importing it is cheap: heavy libraries are imported inside the stages that need them.
 """
 
-__all__ = ["__version__", "CONF_DIR", "SCHEMA_DIR"]
+__all__ = ["__version__", "CONF_DIR", "SCHEMA_DIR", "README"]
 __version__ = "0.1.0"
 
 from pathlib import Path as _Path
 
-_ROOT = _Path(__file__).resolve().parent.parent
-CONF_DIR = _ROOT / "conf"
-SCHEMA_DIR = _ROOT / "schemas"
+# conf/ and schemas/ are package resources (``foodcrowd/conf`` and ``foodcrowd/schemas`` link to the
+# repository's folders and are copied into a wheel), so every entry point finds them from any directory.
+_PKG = _Path(__file__).resolve().parent
+CONF_DIR = (_PKG / "conf").resolve()
+SCHEMA_DIR = (_PKG / "schemas").resolve()
+README = _PKG.parent / "README.md"  # present in a source checkout (editable install)
 
 
 def _register_resolvers() -> None:

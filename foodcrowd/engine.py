@@ -19,6 +19,7 @@ from typing import Any, Callable
 from omegaconf import DictConfig, OmegaConf
 
 from foodcrowd.record.summary import Summary
+from foodcrowd.record.tracking import current as current_tracker
 
 __all__ = ["Stage", "StageContext", "RunResult", "STAGES", "run", "run_stages", "stage_key"]
 
@@ -51,6 +52,7 @@ class StageContext:
     run_dir: Path
     out_dir: Path
     results: dict[str, dict] = field(default_factory=dict)
+    key: str = ""                  # this stage's key (the crowd stage names its answers version by it)
 
     def result(self, stage: str) -> dict:
         if stage not in self.results:
@@ -65,16 +67,26 @@ class RunResult:
     run_dir: Path
 
 
+# how the platform is reached, not what is asked of whom: these never change the work (or its key)
+_HOW_NOT_WHAT = tuple(f"crowd.{k}" for k in ("url", "token_env", "timeout_seconds", "retries", "upload_batch_size",
+                                             "poll_interval_seconds", "max_wait_seconds", "state_dir", "faults"))
+_REVIEWED = ("run", "review")  # action=review runs these first (skipped as unchanged in a finished run dir)
+
 STAGES: tuple[Stage, ...] = (
     Stage("data", "foodcrowd.act.data:data_stage",
-          ("dataset", "questions", "exam", "quality.control_tasks", "seed"), "data", ("run", "plan"),
-          exclude=("dataset.parent",)),
+          ("dataset", "questions", "exam", "quality.control_tasks", "seed", "golden"), "data",
+          ("run", "plan", "preview", "review"), exclude=("dataset.parent",)),
+    Stage("preview", "foodcrowd.review.review_stage:preview_stage", ("questions", "interface", "review"), "review",
+          ("preview",), files=("interface.instructions",)),
     Stage("plan", "foodcrowd.plan.stage:plan_stage",
-          ("questions", "interface", "exam", "quality", "crowd", "dataset.public_base_url", "experiment_name"),
-          "toloka", ("run", "plan"), files=("interface.instructions",)),
-    Stage("crowd", "foodcrowd.act.crowd:crowd_stage", ("crowd",), "toloka"),
-    Stage("aggregate", "foodcrowd.act.aggregate:aggregate_stage", ("aggregation", "questions"), "labels"),
-    Stage("register", "foodcrowd.act.register:register_stage", ("dataset", "aggregation.method"), "datasets"),
+          ("questions", "interface", "exam", "quality", "crowd", "dataset.public_base_url", "experiment_name",
+           "budget_usd", "budget_policy"),
+          "toloka", ("run", "plan", "review"), exclude=_HOW_NOT_WHAT, files=("interface.instructions",)),
+    Stage("crowd", "foodcrowd.act.crowd:crowd_stage", ("crowd",), "toloka", _REVIEWED, exclude=_HOW_NOT_WHAT),
+    Stage("aggregate", "foodcrowd.act.aggregate:aggregate_stage", ("aggregation", "questions"), "labels", _REVIEWED),
+    Stage("register", "foodcrowd.act.register:register_stage", ("dataset", "aggregation.method"), "datasets",
+          _REVIEWED),
+    Stage("review", "foodcrowd.review.review_stage:review_stage", ("review",), "review", ("review",)),
     Stage("train", "foodcrowd.act.train:train_stage", ("model", "trainer", "dataview", "tracking"), "model"),
     Stage("report", "foodcrowd.record.report:report_stage", (), "report"),
 )
@@ -132,7 +144,14 @@ def _run_dir(cfg: DictConfig) -> Path:
 
 
 def run_stages(cfg: DictConfig, plain: dict, run_dir: Path, stages: tuple[Stage, ...]) -> Summary:
-    """Run ``stages`` in order in ``run_dir``; skip those whose stamp matches their key."""
+    """Run ``stages`` in order in ``run_dir`` (holding its lock); skip those whose stamp matches their key."""
+    from foodcrowd.run_lock import run_dir_lock
+
+    with run_dir_lock(run_dir):
+        return _run_stages(cfg, plain, run_dir, stages)
+
+
+def _run_stages(cfg: DictConfig, plain: dict, run_dir: Path, stages: tuple[Stage, ...]) -> Summary:
     action = plain.get("action", "run")
     summary = Summary.start(run_dir, plain)
     stamps = run_dir / ".stages"
@@ -152,24 +171,40 @@ def run_stages(cfg: DictConfig, plain: dict, run_dir: Path, stages: tuple[Stage,
                 results[stage.name] = saved["result"]
                 summary.stage_done(stage.name, saved["result"], saved["seconds"], skipped=True)
                 continue
+        if stage.name not in ("data", "plan"):  # the ClearML task opens once real work starts (checks first)
+            getattr(current_tracker(), "open", lambda: None)()
         out_dir = run_dir / stage.out
         out_dir.mkdir(parents=True, exist_ok=True)
-        ctx = StageContext(cfg=cfg, plain=plain, run_dir=run_dir, out_dir=out_dir, results=results)
+        ctx = StageContext(cfg=cfg, plain=plain, run_dir=run_dir, out_dir=out_dir, results=results, key=key)
         log.info("stage %s: running (key %s)", stage.name, key)
         t0 = time.perf_counter()
         try:
             result = stage.load()(ctx) or {}
         except BaseException as err:  # the record says the run failed, and in which stage; then re-raise
+            from foodcrowd.plan.budget import BudgetError
+
             summary.data["error"] = {"stage": stage.name, "type": type(err).__name__, "message": str(err)[:500]}
-            summary.finish("failed")
+            if isinstance(err, BudgetError):   # refused before anything was created: nothing was spent
+                summary.data["cost_usd"] = 0.0
+                summary.data["budget"] = {"budget_usd": plain.get("budget_usd"), "policy": plain.get("budget_policy", "refuse"),
+                                          "upper_bound_usd": err.figures.get("upper_bound_usd"), "stopped": False,
+                                          "spent_usd": 0.0}
+            summary.finish("over_budget" if isinstance(err, BudgetError) else "failed")
             raise
         seconds = time.perf_counter() - t0
         results[stage.name] = result
-        tmp = stamp.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"key": key, "result": result, "seconds": seconds}, default=str, indent=1))
-        tmp.replace(stamp)  # atomic: a killed run never leaves a stamp for unfinished work
+        from foodcrowd.atomic import write_text_atomic  # a killed run never leaves a stamp for unfinished work
+
+        write_text_atomic(stamp, json.dumps({"key": key, "result": result, "seconds": seconds}, default=str, indent=1))
         summary.stage_done(stage.name, result, seconds, skipped=False)
-    summary.finish("planned" if action == "plan" else "ok")
+    stopped = bool((summary.data.get("budget") or {}).get("stopped"))
+    if stopped and summary.data.get("cost_usd") is not None:
+        b = summary.data["budget"]
+        b["spent_usd"] = summary.data["cost_usd"]
+        log.warning("stopped at budget: bought %s of %s items for $%.2f (budget_usd $%.2f); their labels are "
+                    "aggregated and registered", b.get("items_bought"), b.get("items_planned"), b["spent_usd"],
+                    float(b["budget_usd"]))
+    summary.finish("planned" if action == "plan" else "stopped_at_budget" if stopped else "ok")
     return summary
 
 
@@ -181,7 +216,8 @@ def run(cfg: DictConfig, stages: tuple[Stage, ...] = STAGES, plain: dict | None 
     plain = plain if plain is not None else to_plain(cfg)
     run_dir = _run_dir(cfg)
     from foodcrowd.record.tracking import tracking_session  # one ClearML task per job; no-op when disabled
+    from foodcrowd.run_lock import run_dir_lock
 
-    with tracking_session(plain, run_dir):
+    with run_dir_lock(run_dir), tracking_session(plain, run_dir):
         summary = run_stages(cfg, plain, run_dir, stages)
     return RunResult(summary=summary.data, objective=summary.objective(plain), run_dir=run_dir)

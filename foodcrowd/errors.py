@@ -5,7 +5,7 @@ problems); the entry point prints it on one screen, without a traceback, and exi
 """
 from __future__ import annotations
 
-__all__ = ["UserError", "render_user_error"]
+__all__ = ["UserError", "EnvironmentProblem", "render_user_error"]
 
 
 class UserError(Exception):
@@ -21,3 +21,9 @@ class UserError(Exception):
 def render_user_error(err: UserError) -> str:
     head = f"foodcrowd: {err.where + ': ' if err.where else ''}{err}"
     return head + (f"\n  what to do: {err.fix}" if err.fix else "")
+
+
+class EnvironmentProblem(UserError):
+    """The machine refuses, not the config: disk full, read-only or unwritable folder. Exit code 3."""
+
+    exit_code = 3

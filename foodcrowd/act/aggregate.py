@@ -24,6 +24,9 @@ __all__ = ["AggregateStageError", "aggregate_stage", "aggregate_answers", "metho
 log = logging.getLogger(__name__)
 
 LABEL_COLUMNS = ["item_id", "question", "label", "confidence", "n_answers", "method"]
+#: a method whose labels differ from majority vote's on more than this share of items is flagged (log,
+#: summary ``labels.warnings``, labels.html, the run report): e.g. ``kos`` on a subjective question
+MV_DISAGREEMENT_WARN = 0.15
 
 
 class AggregateStageError(UserError):
@@ -67,9 +70,29 @@ def aggregate_answers(by_question: dict, questions: dict, aggregation: dict):
         skills.append(pd.DataFrame({"worker": result.skills_.index.astype(str), "question": name,
                                     "skill": result.skills_.to_numpy(dtype=float), "method": method}))
         info[name] = {"method": method, "answers": len(part), **result.agreement_}
+        if method != "mv" and len(frame):
+            info[name]["mv_disagreement"] = _mv_disagreement(get_label_type(spec["type"]), part, frame)
     return (labels,
             pd.concat(skills, ignore_index=True) if skills else pd.DataFrame(columns=["worker", "question", "skill", "method"]),
             info)
+
+
+def _mv_disagreement(label_type, part, frame) -> float | None:
+    """Share of items whose label differs from majority vote's on the same answers (None: no MV here)."""
+    try:
+        mv = label_type.aggregate(part, "mv", {}).labels_["label"]
+    except Exception:  # noqa: BLE001 - a label type without MV: nothing to compare with
+        return None
+    ours = frame["label"].reindex(mv.index)
+    return round(float((ours.astype(str) != mv.astype(str)).mean()), 4)
+
+
+def mv_warnings(info: dict) -> list[str]:
+    """One line per question whose method strays from majority vote by more than MV_DISAGREEMENT_WARN."""
+    return [f"labels, {q}: {i['method']} differs from majority vote on {100 * i['mv_disagreement']:.1f}% of the items "
+            f"(more than {100 * MV_DISAGREEMENT_WARN:.0f}%): check it on items with known truth before trusting it "
+            f"(e.g. +aggregation.per_question.{q}={{method: mv}})"
+            for q, i in info.items() if (i.get("mv_disagreement") or 0) > MV_DISAGREEMENT_WARN]
 
 
 def _write_parquet(frame, path: Path) -> None:
@@ -80,7 +103,9 @@ def _write_parquet(frame, path: Path) -> None:
 
 def _crowd_cost(ctx) -> float | None:
     try:
-        cost = (ctx.result("crowd").get("summary") or {}).get("cost_usd")
+        crowd = ctx.result("crowd").get("summary") or {}
+        # reused answers cost nothing now; the labels still cost what their answers cost when bought
+        cost = (crowd.get("reused_answers") or {}).get("bought_for_usd", crowd.get("cost_usd"))
     except KeyError:
         return None
     return float(cost) if isinstance(cost, (int, float)) else None
@@ -112,9 +137,14 @@ def aggregate_stage(ctx) -> dict[str, Any]:
     exam = pd.read_parquet(exam_path) if exam_path.exists() else None
     quality = label_quality(per_question, control_answers, questions, info, items=items, control=control, exam=exam,
                             cost_usd=_crowd_cost(ctx), threshold=float(aggregation.get("confidence_threshold", 0.7)))
+    quality["warnings"] = mv_warnings(info)
+    quality["mv_disagreement"] = {q: i["mv_disagreement"] for q, i in info.items() if "mv_disagreement" in i}
+    for line in quality["warnings"]:
+        log.warning(line)
     report = write_labels_report(ctx.out_dir / "labels.html", quality, plain.get("experiment_name", ""))
     summary = {key: quality[key] for key in ("method", "accuracy", "control_accuracy", "uncertain_share", "consistency",
-                                             "uncertainty", "cost_per_correct_label", "confusion", "unlabelled", "exam_per_task")}
+                                             "uncertainty", "cost_per_correct_label", "confusion", "unlabelled", "exam_per_task",
+                                             "warnings", "mv_disagreement")}
     return {"summary": {"labels": summary},
             "labels": str(ctx.out_dir / "labels.parquet"), "skills": str(ctx.out_dir / "skills.parquet"),
             "report": str(report), "n_labels": int(len(labels))}

@@ -40,15 +40,18 @@ def client_for(plain: dict, run_dir: Path, items):
                                        f"export {crowd['token_env']}=<your Toloka OAuth token>")])
         yield TolokaClient(token, "SANDBOX" if crowd["backend"] == "toloka_sandbox" else "PRODUCTION", **opts)
         return
-    # never the real token: crowd.url may name any host
-    token = "emulator"
+    # never the real Toloka token: crowd.url may name any host; an emulator started elsewhere takes its own
+    # token from $FOODCROWD_EMULATOR_TOKEN, one started here a fresh one (never logged or saved)
+    from foodcrowd.emulator.auth import TOKEN_ENV, new_token
+
     if crowd.get("url"):
-        yield TolokaClient(token, url=crowd["url"], **opts)
+        yield TolokaClient(os.environ.get(TOKEN_ENV) or "emulator", url=crowd["url"], **opts)
         return
     from foodcrowd.emulator import start
 
     state_dir = Path(crowd.get("state_dir") or run_dir / "emulator")
-    handle = start(crowd=crowd, questions=plain["questions"], world=items, state_dir=state_dir)
+    token = new_token()
+    handle = start(crowd=crowd, questions=plain["questions"], world=items, state_dir=state_dir, token=token)
     try:
         yield TolokaClient(token, url=handle.url, **opts)
     finally:
@@ -71,7 +74,25 @@ def _record_faults(run_dir: Path, counts: dict) -> None:
     log.info("emulator: injected faults %s (the client retried through them)", total)
 
 
-def summarise(tables: dict, plain: dict, n_items: int) -> dict:
+def pools_side_by_side(assignments, estimate: dict, crowd: dict) -> dict:
+    """Per container: the plan's estimate (expected, lower, upper) beside the actual pages and cost."""
+    paid = assignments[assignments["status"].isin(["SUBMITTED", "ACCEPTED"]) & (assignments["reward"] > 0)]
+    out = {}
+    for key in sorted(set(paid["container"]) | set((estimate.get("pools") or {}))):
+        mine = paid[paid["container"] == key]
+        est = (estimate.get("pools") or {}).get(key) or {}
+        cost = round(float(mine["reward"].map(lambda r: page_cost(crowd, r)).sum()), 4)
+        row = {"pages": int(len(mine)), "cost_usd": cost,  # paid pages (a training's pages are free)
+               "estimate": {k: est.get(k) for k in ("pages", "pages_min", "pages_max", "cost_usd", "cost_min_usd",
+                                                    "cost_max_usd") if k in est}}
+        if est:
+            row["within_bounds"] = bool(est["cost_min_usd"] - 1e-9 <= cost <= est["cost_max_usd"] + 1e-9)
+            row["vs_expected"] = round(cost / est["cost_usd"] - 1, 4) if est["cost_usd"] else None
+        out[key] = row
+    return out
+
+
+def summarise(tables: dict, plain: dict, n_items: int, estimate: dict | None = None) -> dict:
     """The crowd stage's fragment of ``summary.json``."""
     crowd, exam_cfg = plain["crowd"], plain["exam"]
     answers, assignments, exam = tables["answers"], tables["assignments"], tables["exam_answers"]
@@ -95,6 +116,7 @@ def summarise(tables: dict, plain: dict, n_items: int) -> dict:
         "exam": {"takers": takers, "passed": passed, "pass_rate": round(passed / takers, 4) if takers else None,
                  "per_task": per_task},
         "pages": int(len(main)), "reward_per_page": reward,
+        "pools": pools_side_by_side(assignments, estimate or {}, crowd),
     }
 
 
@@ -107,6 +129,8 @@ def _read_tables(out_dir: Path) -> dict:
 @contextlib.contextmanager
 def platform_errors(crowd: dict):
     """Errors of the crowd platform (HTTP, network) as one-screen UserErrors naming the config key."""
+    import json
+
     import httpx
     from toloka.client.exceptions import AccessDeniedApiError, ApiError, AuthenticationApiError
 
@@ -117,21 +141,93 @@ def platform_errors(crowd: dict):
         raise UserError(f"the platform refused the token ({err.code})", "crowd.token_env",
                         f"check the token in ${crowd['token_env']} (sandbox and production tokens differ)") from None
     except ApiError as err:
-        raise UserError(f"the platform answered {err.status_code} {err.code}: {err.message}", where,
+        fields = f" (fields: {', '.join(sorted(map(str, err.payload))[:8])})" if isinstance(err.payload, dict) and err.payload else ""
+        raise UserError(f"the platform answered {err.status_code} {err.code}: {err.message}{fields}", where,
                         "fix the cause, then run again with the same run dir: nothing is created or paid twice") from None
     except httpx.HTTPError as err:
         raise UserError(f"cannot reach the platform ({type(err).__name__}: {err})", where,
                         "check the network or crowd.url, then run again with the same run dir to resume") from None
+    except json.JSONDecodeError as err:   # toloka-kit reads every error body as JSON
+        raise UserError(f"the platform answered with a body that is not JSON ({err.doc[:80]!r})", where,
+                        "a platform or proxy error: run again with the same run dir to resume (nothing is "
+                        "created or paid twice)") from None
 
 
 def crowd_stage(ctx) -> dict:
+    """Reuse answers bought under the same crowd-stage key (or named by ``crowd.answers``); else buy them
+    and register them as a dataset version before any later stage can fail."""
+    reused = _reuse(ctx)
+    if reused is not None:
+        return reused
     with platform_errors(ctx.plain["crowd"]):
-        return _crowd_stage(ctx)
+        result = _crowd_stage(ctx)
+    return _register(ctx, result)
+
+
+def _registry(ctx):
+    from foodcrowd.datasets import Registry
+
+    return Registry(ctx.plain["dataset"]["registry"])
+
+
+def _register(ctx, result: dict) -> dict:
+    from foodcrowd.datasets.answers import register_answers
+
+    ds, summary = ctx.plain["dataset"], result["summary"]
+    meta = {"backend": ctx.plain["crowd"]["backend"], "ids": result["ids"], "cost_usd": summary["cost_usd"],
+            "pages": summary["pages"], "answers": summary["answers"], "items": summary["items"],
+            "experiment_name": ctx.plain.get("experiment_name"),
+            "asked": {k: ctx.plain.get(k) for k in ("questions", "exam", "quality")}}
+    version = register_answers(_registry(ctx), ds, (ctx.results.get("data") or {}).get("raw_dataset_id"),
+                               ctx.key, _read_tables(ctx.out_dir), meta)
+    summary.setdefault("datasets", {})["answers"] = version.id
+    return {**result, "answers_dataset_id": version.id}
+
+
+def _reuse(ctx) -> dict | None:
+    """The crowd stage's result from an answers version already bought: nothing created, nothing paid."""
+    from foodcrowd.datasets import DatasetNotFoundError
+    from foodcrowd.datasets.answers import find_answers, load_answers
+    from foodcrowd.plan.stage import load_data, plan_for
+
+    plain, out = ctx.plain, ctx.out_dir
+    named = plain["crowd"].get("answers")
+    registry = _registry(ctx)
+    if named:
+        try:
+            version = registry.version(str(named))
+        except DatasetNotFoundError as err:
+            raise UserError(f"{named!r} names no version in the registry {registry.root}", "crowd.answers", err.fix) from None
+    else:
+        version = find_answers(registry, plain["dataset"], ctx.key)
+        if version is None:
+            return None
+    tables = load_answers(version)
+    for name, df in tables.items():
+        tmp = out / f"{name}.parquet.tmp"
+        df.to_parquet(tmp, index=False)
+        tmp.replace(out / f"{name}.parquet")
+    data = load_data(ctx.run_dir)
+    plan = plan_for(plain, ctx.run_dir, data)
+    summary = summarise(tables, plain, int(plan.estimate["items"]), plan.estimate)
+    bought = summary["cost_usd"]
+    summary["cost_usd"] = 0.0
+    for pool in summary["pools"].values():
+        pool.update(pages=0, cost_usd=0.0, within_bounds=True, vs_expected=None, reused=True)
+    summary["reused_answers"] = {"version": version.id, "ref": version.ref, "bought_for_usd": bought,
+                                 "crowd_key": ((version.metadata or {}).get("crowd") or {}).get("key")}
+    summary.setdefault("datasets", {})["answers"] = version.id
+    how = "named by crowd.answers" if named else f"bought earlier under the same crowd key {ctx.key}"
+    log.warning("crowd: reusing answers version %s (%s, %s): $0.00 spent now (they cost $%.2f); nothing created",
+                version.id, version.ref, how, bought)
+    ids = ((version.metadata or {}).get("crowd") or {}).get("ids") or {}
+    return {"ids": ids, "state": None, "summary": summary, "answers_dataset_id": version.id, "reused": True}
 
 
 def _crowd_stage(ctx) -> dict:
     from foodcrowd.act.toloka_apply import ensure_objects
     from foodcrowd.act.toloka_collect import download, wait_for_pool
+    from foodcrowd.act.toloka_reconcile import reconcile
     from foodcrowd.act.toloka_state import CrowdState, run_key_for
     from foodcrowd.act.toloka_upload import open_containers, upload_tasks
     from foodcrowd.plan.stage import load_data, plan_for
@@ -152,9 +248,14 @@ def _crowd_stage(ctx) -> dict:
             upload_tasks(client, plan, ids, state, int(crowd.get("upload_batch_size", 5000)))
             if not state.completed.get("pool:main"):
                 open_containers(client, plan, ids, state)
-                stalled = wait_for_pool(client, ids["pool:main"], float(crowd.get("poll_interval_seconds", 0.5)),
-                                        float(crowd.get("max_wait_seconds", 3600)), _stall_seconds(crowd))
-                _record_stall(out, crowd, stalled)
+                done = wait_for_pool(client, ids["pool:main"], float(crowd.get("poll_interval_seconds", 0.5)),
+                                     float(crowd.get("max_wait_seconds", 3600)), _budget_guard(client, plain, plan, ids),
+                                     stall_seconds=_stall_seconds(crowd))
+                if isinstance(done, dict):   # the crowd ran out: the pool was closed, keep what was bought
+                    _record_stall(out, crowd, done)
+                elif not done:   # the next page would cross budget_usd: close every pool, keep what was bought
+                    _close_all(client, plan, ids)
+                    state.stopped_at_budget = True
                 state.completed["pool:main"] = True
                 state.save()
             _close_exam(client, plan, ids)
@@ -164,9 +265,12 @@ def _crowd_stage(ctx) -> dict:
             df.to_parquet(tmp, index=False)
             tmp.replace(out / f"{name}.parquet")
             failpoint("crowd.download")
+        reconcile(tables, plan.estimate)   # duplicates or pages beyond the plan stop the run here
         state.downloaded["all"] = True
         state.save()
-    summary = summarise(tables, plain, len(data["items"]))
+    summary = summarise(tables, plain, int(plan.estimate["items"]), plan.estimate)  # the items bought
+    if getattr(state, "stopped_at_budget", False):
+        summary["budget"] = {"stopped": True, "closed_while_running": True}
     if (out / "stalled.json").exists():
         import json
 
@@ -197,6 +301,28 @@ def _record_stall(out: Path, crowd: dict, stalled: dict | None) -> None:
                "are kept and aggregated. Pay more, ease the filters or the exam, or grow crowd.population.size.")
     log.warning("crowd: %s", message)
     (out / "stalled.json").write_text(json.dumps({**stalled, "message": message}))
+
+
+def _budget_guard(client, plain: dict, plan, ids: dict):
+    """At every poll: would one more page cross ``budget_usd``? (None without a budget.)"""
+    from foodcrowd.act.toloka_collect import spent
+    from foodcrowd.plan.budget import would_cross
+
+    budget = plain.get("budget_usd")
+    if budget is None:
+        return None
+    paid = [ids[k] for k, p in (plan.estimate.get("pools") or {}).items() if k.startswith("pool:") and p["cost_max_usd"] > 0]
+    per_page = page_cost(plain["crowd"])
+    return lambda: would_cross(spent(client, paid), per_page, budget)
+
+
+def _close_all(client, plan, ids: dict) -> None:
+    for key in plan.tasks:
+        kind = key.partition(":")[0]
+        obj = client.get_training(ids[key]) if kind == "training" else client.get_pool(ids[key])
+        if str(getattr(obj.status, "value", obj.status)) == "OPEN":
+            (client.close_training if kind == "training" else client.close_pool)(ids[key])
+            log.warning("toloka: %s closed: one more page would cross budget_usd", key)
 
 
 def _close_exam(client, plan, ids: dict) -> None:

@@ -76,18 +76,29 @@ def data_stage(ctx) -> dict:
     plain, out = ctx.plain, ctx.out_dir
     ds = plain["dataset"]
     items, report, how = prepare_items(plain, out)
+    raw_items, golden = items, None
+    if (plain.get("golden") or {}).get("source", "column") == "label_studio" and plain.get("action") != "preview":
+        from foodcrowd.review.golden import apply_golden, collect_golden
+
+        golden = collect_golden(items, plain, out)     # the expert's labels (waits, or stops with the URL)
+        items = apply_golden(items, golden[0])
     exam = build_exam(items, plain)
     control = build_control(items, plain, exam_ids=exam["item_id"])
     items.to_parquet(out / "items.parquet", index=False)
     exam.to_parquet(out / "exam.parquet", index=False)
     control.to_parquet(out / "control.parquet", index=False)
     files = {rel: Path(p) for rel, p in zip(items["relpath"], items["path"]) if p}
-    table = items.drop(columns=list(_TABLE_DROP))
+    table = raw_items.drop(columns=list(_TABLE_DROP))
     version = Registry(ds["registry"]).register(ds["project"], f"{ds['name']}-raw", files,
-                                                metadata=_metadata(plain, items, how), tables={"items": table})
+                                                metadata=_metadata(plain, raw_items, how), tables={"items": table})
     log.info("data: %d items (%s URLs), exam %d, control %d; raw dataset %s (%s)", len(items), how, len(exam),
              len(control), version.ref, version.id)
     issues = {k: v for k, v in report.items() if k != "max_bad_share"}
-    return {"raw_dataset_id": version.id, "raw_dataset_ref": version.ref, "items": int(len(items)),
-            "exam_items": int(len(exam)), "control_items": int(len(control)), "url_kind": how,
-            "summary": {"items": int(len(items)), "datasets": {"raw": version.id}, "data_issues": issues}}
+    result = {"raw_dataset_id": version.id, "raw_dataset_ref": version.ref, "items": int(len(items)),
+              "exam_items": int(len(exam)), "control_items": int(len(control)), "url_kind": how,
+              "summary": {"items": int(len(items)), "datasets": {"raw": version.id}, "data_issues": issues}}
+    if golden is not None:  # the expert's labels: a version of their own, child of the raw one
+        from foodcrowd.review.register import register_golden
+
+        result = register_golden(golden, items, plain, version, result)
+    return result

@@ -4,8 +4,10 @@ Reads ``data/items.parquet``, ``labels/labels.parquet`` and ``toloka/answers.par
 items' files with the wide labels table (``item_id, relpath, <q>, confidence_<q>, n_answers_<q>``), the raw
 answers and the items table, the annotation's metadata (cost, overlap, reward, instructions text, language
 filter, exam and quality rules, aggregation, platform), an HTML preview and one label plot per question.
-Registering is idempotent (the run dir is part of the metadata: a re-run of this stage in the same run
-returns the same version; another run makes a new version). Also pushed to ClearML when a server answers.
+The parent is the crowd's answers version (itself a child of the raw items), plus ``dataset.parent`` when
+that names another version. The id depends only on content and parents (no run dir in the metadata): the
+same labels from the same answers are the same version, in any run dir. Also pushed to ClearML when a
+server answers.
 """
 from __future__ import annotations
 
@@ -76,7 +78,9 @@ def annotation_metadata(ctx) -> dict[str, Any]:
     agg = plain.get("aggregation") or {}
     return {
         "annotation": {
-            "platform": crowd.get("backend"), "cost_usd": summary.get("cost_usd"),
+            # what the answers cost when they were bought (a run reusing them pays nothing, labels stay the same)
+            "platform": crowd.get("backend"),
+            "cost_usd": (summary.get("reused_answers") or {}).get("bought_for_usd", summary.get("cost_usd")),
             "pages": summary.get("pages"), "answers": summary.get("answers"),
             "annotators": summary.get("annotators"), "banned": summary.get("banned"),
             "duration_seconds": summary.get("duration_seconds"), "overlap": crowd.get("overlap"),
@@ -88,7 +92,8 @@ def annotation_metadata(ctx) -> dict[str, Any]:
         "aggregation": {"method": agg.get("method"), "params": agg.get("params"),
                         "per_question": agg.get("per_question")},
         "questions": plain.get("questions"),
-        "run": {"dir": str(ctx.run_dir), "experiment_name": plain.get("experiment_name"), "seed": plain.get("seed")},
+        # no run dir: the version's id depends on its content and parents only (same labels, same version)
+        "run": {"experiment_name": plain.get("experiment_name"), "seed": plain.get("seed")},
     }
 
 
@@ -108,6 +113,13 @@ def register_stage(ctx) -> dict:
     answers_path = ctx.run_dir / "toloka" / "answers.parquet"
     answers = _read(answers_path, "toloka/answers.parquet") if answers_path.is_file() else None
     parents = resolve_parent(ctx, registry)
+    answers_id = (ctx.results.get("crowd") or {}).get("answers_dataset_id")
+    if answers_id:   # items -> answers -> labels: the answers version (a child of the raw items) is the parent
+        raw = (ctx.results.get("data") or {}).get("raw_dataset_id")
+        parents = (registry.version(answers_id).id, *(p for p in parents if p != raw))
+    if any((((ctx.results.get(st) or {}).get("summary") or {}).get("budget") or {}).get("stopped") for st in ("plan", "crowd")):
+        # budget_policy=stop_at_cap bought answers for the first items only: the version holds those
+        items = items[items["item_id"].astype(str).isin(set(labels["item_id"].astype(str)))].reset_index(drop=True)
     wide = wide_labels(items, labels)
     questions = [q for q in (ctx.plain.get("questions") or {}) if q in wide] or sorted(labels["question"].unique())
     meta = annotation_metadata(ctx)
@@ -129,7 +141,7 @@ def register_stage(ctx) -> dict:
                                 artifacts=artifacts)
     pushed = maybe_push(version, registry)
     (out / "annotated.json").write_text(json.dumps(version.describe(), indent=1, default=str))
-    raw = parents[0] if ds.get("parent") == "raw" and parents else (ctx.results.get("data") or {}).get("raw_dataset_id")
+    raw = (ctx.results.get("data") or {}).get("raw_dataset_id") or (parents[0] if ds.get("parent") == "raw" and parents else None)
     datasets = {"raw": raw, "annotated": version.id, "annotated_ref": version.ref, "registry": str(registry.root),
                 "parents": list(parents), "duplicates": version.issues.get("duplicates", []),
                 "clearml": pushed}

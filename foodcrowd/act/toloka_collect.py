@@ -15,7 +15,7 @@ import time
 
 from foodcrowd.errors import UserError
 
-__all__ = ["CrowdTimeoutError", "CrowdPoolError", "wait_for_pool", "download"]
+__all__ = ["CrowdTimeoutError", "CrowdPoolError", "wait_for_pool", "download", "spent"]
 
 log = logging.getLogger(__name__)
 _PAID = ("SUBMITTED", "ACCEPTED")
@@ -45,9 +45,21 @@ def _completion(client, pool_id: str) -> float | None:
         return None
 
 
-def wait_for_pool(client, pool_id: str, poll_seconds: float, max_wait_seconds: float,
-                  stall_seconds: float | None = None) -> dict | None:
-    """Poll until the pool closes as COMPLETED; a progress bar shows percent done.
+def spent(client, pool_ids) -> float:
+    """What the requester has paid in ``pool_ids`` so far (the platform's spent_budget analytics)."""
+    from toloka.client.analytics_request import SpentBudgetPoolAnalytics
+
+    requests = [SpentBudgetPoolAnalytics(subject_id=pid) for pid in pool_ids]
+    if not requests:
+        return 0.0
+    op = client.wait_operation(client.get_analytics(requests))
+    return float(sum(float(v["result"]["value"] or 0.0) for v in op.details["value"]))
+
+
+def wait_for_pool(client, pool_id: str, poll_seconds: float, max_wait_seconds: float, stop_when=None,
+                  stall_seconds: float | None = None) -> bool | dict:
+    """Poll until the pool closes as COMPLETED; a progress bar shows percent done. ``stop_when()`` is asked
+    at every poll: when it says so, stop waiting and return False (the caller closes the pools).
 
     With ``stall_seconds``: a pool whose completion has not moved for that long (the crowd ran out) is
     closed and ``{"stalled": True, "percent": ...}`` returned, so what was bought is kept and aggregated."""
@@ -62,11 +74,13 @@ def wait_for_pool(client, pool_id: str, poll_seconds: float, max_wait_seconds: f
                 reason = _value(pool.last_close_reason)
                 if reason == "COMPLETED":
                     bar.update(100.0 - bar.n)
-                    return
+                    return True
                 raise CrowdPoolError(f"pool {pool_id} was closed by the platform ({reason}) before it was complete",
                                      where="toloka/state.json",
                                      fix="fix the cause (balance, expiry) and run again with the same run dir to resume")
             failpoint("crowd.pool.running")
+            if stop_when is not None and stop_when():
+                return False
             pct = _completion(client, pool_id)
             if pct is not None and pct > bar.n:
                 bar.update(pct - bar.n)

@@ -38,6 +38,7 @@ class CrowdState:
     opened: dict[str, float] = field(default_factory=dict)      # container -> time opened (epoch seconds)
     completed: dict[str, bool] = field(default_factory=dict)
     downloaded: dict[str, bool] = field(default_factory=dict)
+    stopped_at_budget: bool = False                              # pools closed before the spend crossed budget_usd
 
     @classmethod
     def load(cls, path: Path, run_key: str, backend: str) -> "CrowdState":

@@ -60,8 +60,19 @@ def _evaluate(ctx, table, is_val: np.ndarray, preds: dict, classes: dict) -> tup
         s = scores(truth[use], preds[q][use], len(cls))
         s["majority_share"] = float(np.bincount(truth[use]).max() / use.sum())  # what always-the-commonest scores
         matrices[q] = s.pop("confusion")
+        s.update(per_class_f1(matrices[q], cls))
         metrics[q], against[q] = s, kind
     return metrics, against, matrices
+
+
+def per_class_f1(matrix, classes: list[str]) -> dict:
+    """``per_class_f1`` (true x predicted ``matrix``) and ``never_predicted``: classes with true items that
+    the model never predicts (a headline accuracy can hide them)."""
+    m = np.asarray(matrix, dtype=float)
+    tp, pred, true = np.diag(m), m.sum(axis=0), m.sum(axis=1)
+    f1 = np.divide(2 * tp, pred + true, out=np.zeros_like(tp), where=(pred + true) > 0)
+    return {"per_class_f1": {c: round(float(v), 4) for c, v in zip(classes, f1)},
+            "never_predicted": [c for c, p, t in zip(classes, pred, true) if p == 0 and t > 0]}
 
 
 def _plot_confusion(path: Path, q: str, matrix: list, labels: list[str]) -> None:
@@ -71,9 +82,11 @@ def _plot_confusion(path: Path, q: str, matrix: list, labels: list[str]) -> None
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(3.2, 3.0), dpi=100)
-    ax.imshow(np.asarray(matrix), cmap="Blues")
-    for (i, j), v in np.ndenumerate(np.asarray(matrix)):
-        ax.text(j, i, str(v), ha="center", va="center", fontsize=8)
+    m = np.asarray(matrix)
+    ax.imshow(m, cmap="Blues", vmin=0, vmax=max(1, m.max()))
+    for (i, j), v in np.ndenumerate(m):  # white on the dark cells, dark on the light ones: always readable
+        ax.text(j, i, str(v), ha="center", va="center", fontsize=8,
+                color="white" if v > 0.55 * max(1, m.max()) else "#102040")
     ax.set_xticks(range(len(labels)), labels, fontsize=8)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     ax.set_xlabel("predicted")
@@ -96,7 +109,11 @@ def train_stage(ctx) -> dict:
     from foodcrowd.instantiate import instantiate
 
     t0 = time.perf_counter()
-    torch.set_num_threads(int(tr.get("num_threads", 2)))
+    from foodcrowd.act.training.threads import job_threads
+
+    threads, threads_from = job_threads(tr.get("num_threads", "auto"))
+    torch.set_num_threads(threads)
+    log.info("stage train: %d torch thread(s) (%s)", threads, threads_from)
     device = pick_device(tr.get("device", "auto"))
     classes = classes_of(plain["questions"])
     from foodcrowd.act.training.source import read_rows
@@ -107,13 +124,15 @@ def train_stage(ctx) -> dict:
         raise TrainingDataError("the annotated dataset has no labels to train on (labels.parquet is empty or "
                                 "its labels match no class of conf/questions)")
     is_val = split_is_val(table["item_id"].tolist(), float(tr["val_fraction"]))
+    # a DataView filters what trains, never the validation items (scores comparable across DataViews)
+    is_train = ~is_val & (table["in_view"].fillna(True).to_numpy(bool) if "in_view" in table else True)
     size = int(tr.get("image_size", 64))
     images, hit = load_images(table["item_id"].tolist(), table["path"].tolist(), size,
                               Path(plain.get("home", ctx.run_dir)) / "cache" / "train", info.get("content"))
     t_data = time.perf_counter() - t0
 
     tracker = current()
-    train_idx = torch.from_numpy(np.flatnonzero(~is_val))
+    train_idx = torch.from_numpy(np.flatnonzero(is_train))
     ys = {q: torch.from_numpy(y)[train_idx] for q, y in ys_all.items()}
     view_w = table["weight"].fillna(1.0).to_numpy(float)  # the DataView's per-row sampling weight
     ws = {q: torch.tensor(view_w * (table[f"confidence_{q}"].fillna(1.0).to_numpy(float)
@@ -150,7 +169,9 @@ def train_stage(ctx) -> dict:
     metrics, against, matrices = _evaluate(ctx, table, is_val, preds, classes)
 
     ckpt = out / "model.pt"
-    torch.save({"state_dict": model.state_dict(), "model": model_cfg, "classes": classes, "image_size": size,
+    from foodcrowd.atomic import save_torch
+
+    save_torch({"state_dict": model.state_dict(), "model": model_cfg, "classes": classes, "image_size": size,
                 "dataset_version": version, "metrics": metrics}, ckpt)
     import pandas as pd
 
@@ -159,7 +180,7 @@ def train_stage(ctx) -> dict:
         _plot_confusion(out / f"confusion_{q}.png", q, m, classes[q])
         tracker.confusion("confusion (validation)", q, m, classes[q], len(history))
     for q in classes:
-        counts = table.loc[~is_val, f"label_{q}"].value_counts()
+        counts = table.loc[is_train, f"label_{q}"].value_counts()
         tracker.bars("label distribution (train)", q, {c: int(counts.get(c, 0)) for c in classes[q]})
     for q, m in metrics.items():
         for k in ("accuracy", "macro_f1"):
@@ -171,10 +192,12 @@ def train_stage(ctx) -> dict:
     record = {"metrics": metrics, "evaluated_against": against, "checkpoint": str(ckpt), "epochs": len(history),
               "accuracy": {**{q: m["accuracy"] for q, m in metrics.items()},
                            "mean": float(np.mean(accs)) if accs else None},
-              "train_items": int((~is_val).sum()), "val_items": int(is_val.sum()), "device": device,
-              "image_cache_hit": hit, "seconds": {"data": round(t_data, 3), "fit": round(t_fit, 3)},
+              "train_items": int(is_train.sum()), "val_items": int(is_val.sum()), "device": device,
+              "image_cache_hit": hit, "threads": threads, "threads_from": threads_from, "seconds": {"data": round(t_data, 3), "fit": round(t_fit, 3)},
               "dataset_version": version, "datasets_used": info.get("versions") or [], "source": info["source"],
-              "tracker_task": tracker.task_id}
+              "tracker_task": tracker.task_id,
+              "confusion": {q: {"classes": list(classes[q]), "matrix": [list(map(int, r)) for r in m]}
+                            for q, m in matrices.items()}}
     (out / "metrics.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
     log.info("stage train: %s", ", ".join(f"{q} acc {m['accuracy']:.3f}" for q, m in metrics.items()))
     return {"checkpoint": str(ckpt), "summary": {"model": record}}

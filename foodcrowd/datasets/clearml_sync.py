@@ -160,15 +160,31 @@ def _push_one(version, parent_ids: list[str], registry) -> str:
     return ds.id
 
 
+def _by_foodcrowd_id(ref: str, registry):
+    """The ClearML dataset pushed from the foodcrowd version ``ref``: by the id this registry remembers
+    for the server, else by the tag ``foodcrowd-id:<ref>`` every push sets (another machine); or None."""
+    from clearml import Dataset
+
+    try:
+        cid = _known(registry, ref, server_host() or "")
+        if cid:
+            return Dataset.get(dataset_id=cid)
+        return Dataset.get(dataset_tags=[f"foodcrowd-id:{ref}"], only_completed=True)
+    except Exception as err:  # ClearML raises ValueError/Exception subclasses for "not found"
+        log.info("datasets: no ClearML dataset tagged foodcrowd-id:%s (%s)", ref, err)
+        return None
+
+
 def get_from_server(ref: str, registry) -> Path | None:
-    """A local copy of ``ref`` from the ClearML server (id or project/name[/version]); None when unreachable."""
+    """A local copy of ``ref`` from the ClearML server: a foodcrowd id (found by the tag its push set), a
+    ClearML dataset id, or project/name[/version]; None when unreachable or not there."""
     if not server_available():
         return None
     from clearml import Dataset
 
     try:
         if re.fullmatch(r"[0-9a-f]{32}", ref):
-            ds = Dataset.get(dataset_id=ref)
+            ds = _by_foodcrowd_id(ref, registry) or Dataset.get(dataset_id=ref)
         else:
             *project, name = ref.split("/")
             version = None

@@ -8,9 +8,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Sequence
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "clean_caches"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,15 +25,38 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--name")
     for cmd, text in (("show", "a version's metadata, tables and artifacts"),
                       ("get", "print a local folder with the version's files (cached)"),
-                      ("lineage", "the version and its ancestors"),
                       ("push", "create the version (and missing parents) on the configured ClearML server")):
         sp = sub.add_parser(cmd, help=text)
         sp.add_argument("ref", help="id (or prefix), project/name/version, project/name or name (= latest)")
-    sub.add_parser("gc", help="delete stored files no version refers to (left by failed registrations)")
+    lin = sub.add_parser("lineage", help="items -> answers -> labels: every version as a tree (or one version "
+                                         "and its ancestors)")
+    lin.add_argument("ref", nargs="?", help="id (or prefix), project/name/version, project/name or name (= latest)")
+    gc = sub.add_parser("gc", help="delete stored files no version refers to (left by failed registrations) and "
+                                   "the training image caches beside the registry (<home>/cache/train; rebuilt "
+                                   "on the next run)")
+    gc.add_argument("--keep-caches", action="store_true", help="leave the training caches alone")
     d = sub.add_parser("diff", help="files, metadata, tables and artifacts changed from A to B")
     d.add_argument("a")
     d.add_argument("b")
     return p
+
+
+def clean_caches(folder: Path) -> tuple[int, int]:
+    """Delete the training image caches in ``folder`` (``images-*.pt`` and leftover ``*.tmp``); (files, bytes).
+    A cache is rebuilt from the registered images the next time a run needs it."""
+    freed = [0, 0]
+    if not folder.is_dir():
+        return 0, 0
+    for p in folder.iterdir():
+        if p.is_file() and (p.suffix in (".pt", ".tmp")):
+            try:
+                size = p.stat().st_size
+                p.unlink()
+            except OSError:
+                continue
+            freed[0] += 1
+            freed[1] += size
+    return freed[0], freed[1]
 
 
 def _line(v) -> str:
@@ -64,12 +88,20 @@ def _run(args, reg) -> int:
 
         print(get(args.ref, root=reg.root), file=out)
     elif args.command == "lineage":
-        v = reg.version(args.ref)
-        chain = [v, *reg.ancestors(v)]
-        if args.json:
-            json.dump([x.describe() for x in chain], out, indent=1, default=str)
-        for depth, x in enumerate(chain if not args.json else ()):
-            print(("  " * min(depth, 1) + ("<- " if depth else "")) + _line(x), file=out)
+        from foodcrowd.datasets.lineage_tree import lineage_lines
+
+        if args.ref:   # the version, then its ancestors
+            v = reg.version(args.ref)
+            chain = [v, *reg.ancestors(v)]
+            if args.json:
+                json.dump([x.describe() for x in chain], out, indent=1, default=str)
+            for depth, x in enumerate(chain if not args.json else ()):
+                print(("  " * min(depth, 1) + ("<- " if depth else "")) + _line(x), file=out)
+        elif args.json:
+            json.dump([{"id": x.id, "ref": x.ref, "parents": list(x.parents)} for x in reg.versions()], out, indent=1)
+        else:
+            lines = lineage_lines(reg.versions())
+            print("\n".join(lines) if lines else f"no versions in {reg.root}", file=out)
     elif args.command == "diff":
         d = reg.diff(args.a, args.b)
         if args.json:
@@ -88,6 +120,10 @@ def _run(args, reg) -> int:
     elif args.command == "gc":
         n, size = reg.gc()
         print(f"freed {n} files, {size / 1e6:.2f} MB", file=out)
+        if not args.keep_caches:
+            cache = Path(reg.root).parent / "cache" / "train"
+            k, ksize = clean_caches(cache)
+            print(f"freed {k} training cache files, {ksize / 1e6:.2f} MB ({cache})", file=out)
     elif args.command == "push":
         from foodcrowd.datasets.clearml_sync import push
 

@@ -32,26 +32,68 @@ def quote_strings(where: str, columns: set[str]) -> str:
 
 
 def version_rows(version, registry):
-    """One version's rows: labels joined with items, else items, else the manifest."""
+    """One version's rows as a DataFrame: labels joined with items, else items, else the manifest."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        rows = con.execute(_version_sql(version, con, 0) + " ORDER BY _row").df().drop(columns=["_ord", "_row"])
+    finally:
+        con.close()
+    _add_paths(rows, registry)
+    return rows
+
+
+def _columns(path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
+
+
+def _sql_str(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _version_sql(version, con, order: int) -> str:
+    """A SELECT over one version's Parquet tables (never loaded into pandas), with ``version_id``, ``_ord``
+    (its place in ``dataview.versions``) and ``_row`` (the row's place in its table)."""
+    tag = f"{_sql_str(version.id)} AS version_id, {order} AS _ord"
+    if "labels" in version.tables:
+        labels = version.table_path("labels")
+        cols = [c for c in _columns(labels) if c != "path"]
+        select = ", ".join(f'l."{c}"' for c in cols)
+        source = f"read_parquet({_sql_str(labels)}, file_row_number=true) l"
+        if "items" in version.tables:
+            items = version.table_path("items")
+            extra = [c for c in _columns(items) if c not in cols and c not in ("path", "item_id")]
+            select += "".join(f', i."{c}"' for c in extra)
+            source += f" LEFT JOIN read_parquet({_sql_str(items)}) i ON l.item_id = i.item_id"
+        return f"SELECT {select}, {tag}, l.file_row_number AS _row FROM {source}"
+    if "items" in version.tables:
+        items = version.table_path("items")
+        cols = [c for c in _columns(items) if c != "path"]
+        select = ", ".join(f'"{c}"' for c in cols)
+        return (f"SELECT {select}, {tag}, file_row_number AS _row "
+                f"FROM read_parquet({_sql_str(items)}, file_row_number=true)")
     import pandas as pd
 
-    if "labels" in version.tables:
-        rows = version.table("labels")
-        if "items" in version.tables:
-            items = version.table("items")
-            extra = [c for c in items.columns if c not in rows.columns or c == "item_id"]
-            rows = rows.merge(items[extra], on="item_id", how="left")
-    elif "items" in version.tables:
-        rows = version.table("items")
-    else:
-        rels = sorted(version.files())
-        rows = pd.DataFrame({"item_id": rels, "relpath": rels})
-    rows = rows.drop(columns=["path"], errors="ignore")
-    folder = registry.get(version.id) if version.n_files else None
-    rows["path"] = [str(folder / r) if folder is not None and isinstance(r, str) else None
-                    for r in rows.get("relpath", pd.Series([None] * len(rows)))]
-    rows["version_id"] = version.id
-    return rows
+    rels = sorted(version.files())
+    name = f"manifest_{order}"
+    con.register(name, pd.DataFrame({"item_id": rels, "relpath": rels, "_row": range(len(rels))}))
+    return f"SELECT item_id, relpath, {tag}, _row FROM {name}"
+
+
+def _add_paths(rows, registry) -> None:
+    """``path``: the file in the version's local copy (materialised only for versions with files)."""
+    import pandas as pd
+
+    folders = {}
+    for vid in rows["version_id"].unique() if len(rows) else []:
+        version = registry.version(vid)
+        folders[vid] = registry.get(vid) if version.n_files else None
+    rel = rows["relpath"] if "relpath" in rows else pd.Series([None] * len(rows), index=rows.index)
+    rows["path"] = [str(folders[v] / r) if folders.get(v) is not None and isinstance(r, str) else None
+                    for v, r in zip(rows["version_id"], rel)]
 
 
 def _pick(name: str, annotated: str | None, raw: str | None, registry) -> Any:
@@ -90,35 +132,42 @@ def _weights(frame, weights: Mapping[str, Any]):
 def resolve(dataview: Mapping[str, Any] | None, registry, annotated: str | None = None, raw: str | None = None,
             plain: Mapping[str, Any] | None = None):
     """The DataFrame of rows the view selects (see the module docstring). ``plain`` is accepted for callers
-    that pass the whole config; only ``dataview`` is read."""
+    that pass the whole config; only ``dataview`` is read.
+
+    The versions' Parquet tables are joined, de-duplicated and filtered inside DuckDB; only the rows the
+    view selects become a pandas DataFrame (a 1,000,000-item version is never loaded whole)."""
     import duckdb
-    import pandas as pd
 
     dataview = dict(dataview or {})
     names = list(dataview.get("versions") or ["annotated"])
-    frames, seen = [], set()
-    for name in names:
-        version = _pick(str(name), annotated, raw, registry)
-        if version.id in seen:
-            continue
-        seen.add(version.id)
-        frames.append(version_rows(version, registry))
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    frame = frame.drop_duplicates("item_id", keep="first", ignore_index=True)
-    where = dataview.get("where")
-    if where is not None and str(where).strip():
-        sql_where = quote_strings(str(where), set(map(str, frame.columns)))
-        con = duckdb.connect()
+    con = duckdb.connect()
+    try:
+        parts, seen = [], set()
+        for name in names:
+            version = _pick(str(name), annotated, raw, registry)
+            if version.id in seen:
+                continue
+            seen.add(version.id)
+            parts.append(_version_sql(version, con, len(parts)))
+        union = " UNION ALL BY NAME ".join(f"({p})" for p in parts)
+        first = (f"SELECT * FROM ({union}) "
+                 "QUALIFY row_number() OVER (PARTITION BY item_id ORDER BY _ord, _row) = 1")
+        columns = [r[0] for r in con.execute(f"DESCRIBE {first}").fetchall()]
+        where = dataview.get("where")
+        query = f"SELECT * FROM ({first})"
+        if where is not None and str(where).strip():
+            query += f" WHERE {quote_strings(str(where), set(columns))}"
         try:
-            con.register("view_rows", frame)
-            frame = con.execute(f"SELECT * FROM view_rows WHERE {sql_where}").df()
+            frame = con.execute(query + " ORDER BY _ord, _row").df()
         except duckdb.Error as err:
-            first = str(err).strip().splitlines()[0]
-            raise DataViewError(f"{where!r} cannot be evaluated: {first}", "dataview.where",
+            first_line = str(err).strip().splitlines()[0]
+            raise DataViewError(f"{where!r} cannot be evaluated: {first_line}", "dataview.where",
                                 "write a DuckDB SQL condition over the columns: "
-                                + ", ".join(c for c in frame.columns if c != "path")) from None
-        finally:
-            con.close()
+                                + ", ".join(c for c in columns if c not in ("_ord", "_row"))) from None
+    finally:
+        con.close()
+    frame = frame.drop(columns=["_ord", "_row"])
+    _add_paths(frame, registry)
     frame["weight"] = _weights(frame, dataview.get("weights") or {})
     for col in list(frame.columns):
         if f"confidence_{col}" in frame.columns:

@@ -5,6 +5,8 @@ returns the problems with their paths next to the manifest; nothing is dropped w
 """
 from __future__ import annotations
 
+import errno
+
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -55,6 +57,9 @@ def _problem(kind: str, rel: str, path: Path | str, detail: str = "") -> dict:
     return {"kind": kind, "relpath": rel, "path": str(path), "detail": detail}
 
 
+_STORE_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
+
+
 def build_manifest(files: Mapping[str, Path], store: ObjectStore, progress: bool = True) -> Manifest:
     """Store every file once and return the manifest with the problems met (by relpath and path)."""
     man = Manifest()
@@ -76,6 +81,8 @@ def build_manifest(files: Mapping[str, Path], store: ObjectStore, progress: bool
             except (IsADirectoryError, NotADirectoryError):
                 done.append((rel, path, None, _problem("unreadable", rel, path, "not a regular file")))
             except OSError as err:
+                if err.errno in _STORE_FULL:  # the registry's disk, not the source file: stop, say so
+                    raise OSError(err.errno, err.strerror, err.filename or os.fspath(store.root)) from None
                 done.append((rel, path, None, _problem("unreadable", rel, path, err.strerror or str(err))))
         return done
 

@@ -31,10 +31,12 @@ def pick_preview_rows(wide, questions: Sequence[str], n: int = 48):
 
 
 def _thumb(path: str) -> str | None:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
+
+    from foodcrowd.images import open_reduced
 
     try:
-        with Image.open(path) as im:
+        with open_reduced(path, max_side=THUMB_PX) as im:
             im = im.convert("RGB")
             im.thumbnail((THUMB_PX, THUMB_PX))
             buf = io.BytesIO()

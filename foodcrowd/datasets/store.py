@@ -89,16 +89,24 @@ class ObjectStore:
             if os.stat(final).st_size == len(data):
                 return Stored(sha, len(data), False)
             return self._replace(final, data, sha)
+        written = False
         try:
             _write_all(fd, data)
+            written = True
         finally:
             os.close(fd)
+            if not written:  # disk full, or killed by an exception: no short object left taking space
+                _discard(final)
         return Stored(sha, len(data), True)
 
     def _replace(self, final: str, data: bytes, sha: str) -> Stored:
         tmp = f"{final}.tmp-{os.getpid()}-{id(data):x}"
-        with open(tmp, "wb") as out:
-            out.write(data)
+        try:
+            with open(tmp, "wb") as out:
+                out.write(data)
+        except BaseException:
+            _discard(tmp)
+            raise
         os.chmod(tmp, 0o444)
         os.replace(tmp, final)
         return Stored(sha, len(data), True)
@@ -113,7 +121,11 @@ class ObjectStore:
         if self.has(sha, size):
             return Stored(sha, size, False)
         tmp = f"{final}.tmp-{os.getpid()}-{id(fh):x}"
-        shutil.copyfile(src, tmp)
+        try:
+            shutil.copyfile(src, tmp)
+        except BaseException:  # disk full: the temporary copy goes, the source is not at fault
+            _discard(tmp)
+            raise
         if hash_file(Path(tmp))[0] != sha:  # the source changed while we read it
             os.unlink(tmp)
             raise OSError(f"{src} changed while it was being stored")
@@ -163,3 +175,10 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _discard(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -1,5 +1,7 @@
-"""Run the emulator on its own: ``python -m foodcrowd.emulator --port 8080`` then
-``TolokaClient("any-token", url="http://127.0.0.1:8080")``. Ctrl-C stops it; state stays in --state-dir.
+"""Run the emulator on its own: ``python -m foodcrowd.emulator --port 8080 --token T`` (or
+``FOODCROWD_EMULATOR_TOKEN=T``) then ``TolokaClient(T, url="http://127.0.0.1:8080")``. Without a token one is
+generated and written to ``<state-dir>/token`` (mode 600; never printed). Ctrl-C stops it; state stays in
+--state-dir.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 
 __all__ = ["main"]
 
-_CONF = Path(__file__).resolve().parents[2] / "conf"
+from foodcrowd import CONF_DIR as _CONF  # noqa: E402 (the package resource: works from any directory)
 
 
 def _load_yaml(path: Path, what: str) -> dict:
@@ -31,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--world", default=None, help="items parquet (truth, difficulty, ambiguous, appeal)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--time-scale", type=float, default=3600.0, help="simulated seconds per wall second")
+    parser.add_argument("--token", default=None, help="the API token clients must send (default: $FOODCROWD_EMULATOR_TOKEN, "
+                        "else a fresh one written to <state-dir>/token)")
     args = parser.parse_args(argv)
     world = None
     if args.world:
@@ -42,14 +46,23 @@ def main(argv: list[str] | None = None) -> int:
     crowd = {"seed": args.seed, "time_scale": args.time_scale, "platform_fee": 0.3, "min_fee_per_page": 0.001,
              "faults": {}, "population": _load_yaml(Path(args.population), "--population")}
     from foodcrowd.emulator import EmulatorError, start
+    from foodcrowd.emulator.auth import TOKEN_ENV, resolve_token
 
+    token, generated = resolve_token(args.token)
+    where = "--token" if args.token else f"${TOKEN_ENV}"
+    if generated:
+        path = Path(args.state_dir) / "token"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(token + "\n")
+        where = f"generated, in {path}"
     try:
         handle = start(crowd, _load_yaml(Path(args.questions), "--questions"), world, Path(args.state_dir),
-                       port=args.port, host=args.host)
+                       port=args.port, host=args.host, token=token)
     except EmulatorError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(f"Toloka emulator on {handle.url} (state in {args.state_dir}); Ctrl-C stops it", flush=True)
+    print(f"Toloka emulator on {handle.url} (state in {args.state_dir}; token: {where}); Ctrl-C stops it", flush=True)
     try:
         while True:
             time.sleep(1)

@@ -1,7 +1,10 @@
 """The Toloka API v1 routes the emulator serves (the part toloka-kit 1.2.3 calls), on FastAPI.
 (Imported only when the emulator starts, so FastAPI stays out of config validation.)
 
-Unknown endpoints answer like Toloka: a JSON body with ``code`` and ``message`` and the HTTP status.
+Every request must carry the emulator's token (``Authorization: OAuth <token>`` or ``ApiKey <token>``).
+Errors answer like Toloka: a JSON body with ``code``, ``message`` (and ``payload`` for validation errors).
+Endpoints outside Toloka's API answer 404 ``NOT_FOUND`` (never ``DOES_NOT_EXIST``, which toloka-kit reads as
+a missing object); see :mod:`foodcrowd.emulator.auth`.
 """
 from __future__ import annotations
 
@@ -11,11 +14,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from foodcrowd.emulator import objects
+from foodcrowd.emulator import aggregate, objects, people, suites, webhooks
+from foodcrowd.emulator.auth import check_token, unserved
+from foodcrowd.emulator.contract import check_request
 from foodcrowd.emulator.export import assignments_tsv
 from foodcrowd.emulator.snapshot import snapshot
 from foodcrowd.emulator.state import ApiError, EmulatorState, id_key
-from foodcrowd.emulator.views import (analytics_value, assignment_view, restriction_views, task_view,
+from foodcrowd.emulator.views import (analytics_value, restriction_views, task_view,
                                       user_skill_views)
 
 __all__ = ["create_app", "search"]
@@ -70,9 +75,15 @@ def create_app(state: EmulatorState):
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, err: StarletteHTTPException):
-        code = {404: "DOES_NOT_EXIST", 405: "METHOD_NOT_ALLOWED"}.get(err.status_code, "INTERNAL_ERROR")
-        message = f"the emulator does not serve {request.method} {request.url.path}" if err.status_code in (404, 405) else str(err.detail)
-        return reply({"code": code, "message": message, "request_id": "emulator"}, err.status_code)
+        if err.status_code in (404, 405):
+            err = unserved(request.method, request.url.path, err.status_code)
+            return await _api_error(request, err)
+        return reply({"code": "INTERNAL_ERROR", "message": str(err.detail), "request_id": "emulator"}, err.status_code)
+
+    @app.exception_handler(Exception)
+    async def _internal_error(request: Request, err: Exception):
+        # e.g. sqlite3.OperationalError "database is locked": a JSON 500 toloka-kit can read and retry
+        return reply({"code": "INTERNAL_ERROR", "message": f"{type(err).__name__}: {err}", "request_id": "emulator"}, 500)
 
     async def body(request: Request):
         raw = await request.body()
@@ -81,19 +92,23 @@ def create_app(state: EmulatorState):
         try:
             return json.loads(raw)
         except ValueError:
-            raise ApiError(400, "VALIDATION_ERROR", "the request body is not JSON") from None
+            raise ApiError(400, "VALIDATION_ERROR", "the request body is not JSON",
+                           {"": {"code": "INVALID_JSON", "message": "the request body is not JSON"}}) from None
 
-    def locked(fn):
+    def locked(fn, path: str):
         async def handler(request: Request):
+            check_token(state, request.headers.get("authorization"))
             payload = await body(request) if request.method in ("POST", "PUT", "PATCH") else None
+            params = dict(request.query_params)
+            check_request(request.method, path, params, payload)
             with state.lock:
-                return reply(*fn(request.path_params, dict(request.query_params), payload))
+                return reply(*fn(request.path_params, params, payload))
         handler.__name__ = fn.__name__
         return handler
 
     def route(path: str, methods: list[str]):
         def register(fn):
-            app.add_api_route("/api" + path, locked(fn), methods=methods, include_in_schema=False)
+            app.add_api_route("/api" + path, locked(fn, path), methods=methods, include_in_schema=False)
             return fn
         return register
 
@@ -103,15 +118,19 @@ def create_app(state: EmulatorState):
                  "pool": ("status", "project_id")}[kind]
         route(f"/v1/{plural}", ["POST"])(lambda p, q, b, k=kind: (objects.create(state, k, b, q), 201))
         route(f"/v1/{plural}", ["GET"])(lambda p, q, b, k=kind, e=exact: (search(objects.listing(state, k), q, e),))
-        route(f"/v1/{plural}/{{oid}}", ["GET"])(lambda p, q, b, k=kind: (objects.view(state, k, state.get(k, p["oid"])),))
-        route(f"/v1/{plural}/{{oid}}", ["PUT"])(lambda p, q, b, k=kind: (objects.update(state, k, p["oid"], b, replace=True),))
-    route("/v1/pools/{oid}", ["PATCH"])(lambda p, q, b: (objects.update(state, "pool", p["oid"], b, replace=False),))
+        route(f"/v1/{plural}/{{oid}}", ["GET"])(lambda p, q, b, k=kind: (objects.get_view(state, k, p["oid"]),))
+        route(f"/v1/{plural}/{{oid}}", ["PUT"])(
+            lambda p, q, b, k=kind: (objects.update(state, objects.kind_of(state, k, p["oid"]), p["oid"], b, replace=True),))
+    route("/v1/pools/{oid}", ["PATCH"])(lambda p, q, b: (objects.patch_pool(state, p["oid"], b),))
     for kind, plural in (("training", "trainings"), ("pool", "pools"), ("project", "projects")):
         for action in ("open", "close", "archive", "close-for-update"):
             if kind == "project" and action != "archive":
                 continue
             route(f"/v1/{plural}/{{oid}}/{action}", ["POST"])(
-                lambda p, q, b, k=kind, a=action: objects.transition(state, k, p["oid"], a))
+                lambda p, q, b, k=kind, a=action: objects.transition(state, objects.kind_of(state, k, p["oid"]), p["oid"], a))
+        if kind != "project":
+            route(f"/v1/{plural}/{{oid}}/clone", ["POST"])(
+                lambda p, q, b, k=kind: suites.clone(state, objects.kind_of(state, k, p["oid"]), p["oid"]))
 
     # tasks and task suites
     route("/v1/tasks", ["POST"])(lambda p, q, b: objects.create_tasks(state, b, q))
@@ -119,32 +138,41 @@ def create_app(state: EmulatorState):
     route("/v1/tasks/{oid}", ["GET"])(lambda p, q, b: (task_view(state, state.get("task", p["oid"])),))
     route("/v1/tasks/{oid}", ["PATCH"])(lambda p, q, b: (objects.patch_task(state, p["oid"], b),))
     route("/v1/tasks/{oid}/set-overlap-or-min", ["PATCH"])(lambda p, q, b: (objects.patch_task(state, p["oid"], b),))
-    route("/v1/task-suites", ["POST"])(lambda p, q, b: objects.create_task_suites(state, b, q))
-    route("/v1/task-suites", ["GET"])(lambda p, q, b: (search(objects.task_suites(state, q.get("pool_id")), q, ("pool_id",)),))
-    route("/v1/task-suites/{oid}", ["GET"])(lambda p, q, b: (objects.task_suite(state, p["oid"]),))
+    suites.register(route, state, search)
 
     # assignments
     @route("/v1/assignments", ["GET"])
     def _assignments(p, q, b):
-        pool_id = q.get("pool_id")
-        rows = (assignment_view(state, run, a, s) for run, a, s in state.visible_assignments(pool_id))
-        return (search(rows, q, ("status", "pool_id", "user_id", "task_suite_id")),)
+        from foodcrowd.emulator.listing import assignment_listing
+
+        return (assignment_listing(state, q),)
 
     @app.get("/api/new/requester/pools/{pool_id}/assignments.tsv", include_in_schema=False)
     async def _assignments_tsv(request: Request, pool_id: str):
+        check_token(state, request.headers.get("authorization"))
         with state.lock:
             text = assignments_tsv(state, pool_id, dict(request.query_params), str(request.base_url))
         return Response(text, media_type="text/tab-separated-values; charset=utf-8")
+
+    @app.get("/api/v1/attachments/{oid}/download", include_in_schema=False)
+    async def _download(request: Request, oid: str):
+        check_token(state, request.headers.get("authorization"))
+        with state.lock:
+            att = people.find_attachment(state, oid)
+        content = att.get("_content", b"")
+        return Response(content.encode() if isinstance(content, str) else content,
+                        media_type=att.get("media_type") or "application/octet-stream")
 
     route("/v1/assignments/{oid}", ["GET"])(lambda p, q, b: (objects.assignment(state, p["oid"]),))
     route("/v1/assignments/{oid}", ["PATCH"])(lambda p, q, b: (objects.patch_assignment(state, p["oid"], b),))
 
     # people
-    route("/v1/user-restrictions", ["PUT"])(lambda p, q, b: (objects.set_restriction(state, b), 201))
+    route("/v1/user-restrictions", ["PUT"])(lambda p, q, b: (objects.set_restriction(state, b),))
     route("/v1/user-restrictions", ["GET"])(lambda p, q, b: (search(restriction_views(state), q, ("scope", "user_id", "project_id", "pool_id")),))
     route("/v1/user-restrictions/{oid}", ["GET"])(lambda p, q, b: (objects.find(restriction_views(state), p["oid"], "user restriction"),))
     route("/v1/user-restrictions/{oid}", ["DELETE"])(lambda p, q, b: (objects.delete_restriction(state, p["oid"]), 204))
-    route("/v1/user-skills", ["PUT"])(lambda p, q, b: (objects.set_user_skill(state, b), 201))
+    route("/v1/user-skills", ["PUT"])(lambda p, q, b: (objects.set_user_skill(state, b),))
+    route("/v1/user-skills/{oid}", ["DELETE"])(lambda p, q, b: (objects.delete_user_skill(state, p["oid"]), 204))
     route("/v1/user-skills", ["GET"])(lambda p, q, b: (search(user_skill_views(state), q, ("user_id", "skill_id")),))
     route("/v1/user-skills/{oid}", ["GET"])(lambda p, q, b: (objects.find(user_skill_views(state), p["oid"], "user skill"),))
 
@@ -161,5 +189,7 @@ def create_app(state: EmulatorState):
         values = [{"request": r, "result": {"value": analytics_value(state, r)}} for r in b]
         return (objects.operation(state, "ANALYTICS", {}, details={"value": values}), 202)
 
+    for module in (people, aggregate, webhooks):
+        module.register(route, state, search)
     route("/v1/_emulator/state", ["GET"])(lambda p, q, b: (snapshot(state),))
     return app

@@ -20,7 +20,10 @@ def compare(left, operator: str, right) -> bool:
         return (left in values) == (operator == "IN")
     if left is None or right is None:
         return (left is None and right is None) == (operator == "EQ") if operator in ("EQ", "NE") else False
-    return bool(_OPS[operator](float(left), float(right)))
+    try:
+        return bool(_OPS[operator](float(left), float(right)))
+    except (TypeError, ValueError):   # identity conditions (assessment_event == REJECT, skill_id == ...)
+        return (str(left) == str(right)) == (operator == "EQ") if operator in ("EQ", "NE") else False
 
 
 def passes_filter(flt: dict | None, language: str, skill_of: Callable[[str], float | None]) -> bool:

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import uuid
 
+from foodcrowd.emulator.contract import defaults as spec_defaults
+from foodcrowd.emulator.inputs import check_task
 from foodcrowd.emulator.state import ApiError, EmulatorState, iso
 from foodcrowd.emulator.views import assignment_view, pool_view, public, task_view
 
-__all__ = ["assignment", "create", "create_task_suites", "create_tasks", "delete_restriction", "find", "listing",
-           "operation", "patch_assignment", "patch_task", "requester", "set_restriction", "set_user_skill",
-           "task_listing", "task_suite", "task_suites", "transition", "update", "view"]
+__all__ = ["assignment", "create", "create_tasks", "delete_restriction", "delete_user_skill", "find", "get_view",
+           "kind_of", "listing", "operation", "patch_assignment", "patch_pool", "patch_task", "requester",
+           "set_restriction", "set_user_skill", "task_listing", "transition", "update", "view"]
 
 MIN_REWARD = 0.005          # Toloka's minimum reward per page (USD)
+_FORMS = {"project": "ProjectFormV1", "pool": "PoolFormV1", "training": "TrainingFormV1", "skill": "SkillFormV1"}
 BALANCE = 10_000.0          # the emulated requester's starting balance (USD)
 
 
@@ -25,6 +28,12 @@ def _check(state: EmulatorState, kind: str, doc: dict) -> None:
     if kind == "pool":
         if float(doc.get("reward_per_assignment") or 0) < MIN_REWARD:
             raise _invalid("reward_per_assignment", f"must be at least {MIN_REWARD}")
+        from foodcrowd.emulator.rules import refusal
+
+        refused = refusal(doc)
+        if refused:
+            raise ApiError(400, "VALIDATION_ERROR", refused,
+                           {"quality_control.configs": {"code": "NOT_EMULATED", "message": refused}})
         requirement = (doc.get("quality_control") or {}).get("training_requirement")
         if requirement and str(requirement.get("training_pool_id")) not in state.docs["training"]:
             raise _invalid("quality_control.training_requirement.training_pool_id", "no such training", "DOES_NOT_EXIST")
@@ -36,7 +45,7 @@ def create(state: EmulatorState, kind: str, body: dict, params: dict) -> dict:
     if not isinstance(body, dict):
         raise ApiError(400, "VALIDATION_ERROR", f"a {kind} object is expected")
     _check(state, kind, body)
-    doc = {k: v for k, v in body.items() if k not in ("id", "status", "created")}
+    doc = {**spec_defaults(_FORMS[kind]), **{k: v for k, v in body.items() if k not in ("id", "status", "created")}}
     doc.update(id=state.new_id(), created=iso(state.clock()))
     if kind in ("pool", "training", "project"):
         doc["status"] = "ACTIVE" if kind == "project" else "CLOSED"
@@ -44,6 +53,21 @@ def create(state: EmulatorState, kind: str, body: dict, params: dict) -> dict:
         doc.setdefault("type", "REGULAR")
     state.save(kind, {doc["id"]: doc})
     return view(state, kind, doc)
+
+
+def kind_of(state: EmulatorState, kind: str, oid: str) -> str:
+    """Toloka accepts a training's id wherever it takes a pool's: ``pool`` -> ``training`` for those ids."""
+    if kind == "pool" and str(oid) not in state.docs["pool"] and str(oid) in state.docs["training"]:
+        return "training"
+    return kind
+
+
+def get_view(state: EmulatorState, kind: str, oid: str) -> dict:
+    kind = kind_of(state, kind, oid)
+    out = view(state, kind, state.get(kind, oid))
+    if kind == "training":
+        out.setdefault("type", "TRAINING")
+    return out
 
 
 def view(state: EmulatorState, kind: str, doc: dict) -> dict:
@@ -58,12 +82,28 @@ def update(state: EmulatorState, kind: str, oid: str, body: dict, replace: bool)
     doc = state.get(kind, oid)
     if not isinstance(body, dict):
         raise ApiError(400, "VALIDATION_ERROR", f"a {kind} object is expected")
+    if kind in ("pool", "training") and state.status(kind, doc)[0] == "OPEN":
+        raise ApiError(409, "CONFLICT_STATE", f"{kind} {oid} is open: close it (close-for-update) before changing it")
+    if doc.get("status") == "ARCHIVED":
+        raise ApiError(409, "CONFLICT_STATE", f"{kind} {oid} is archived")
     keep = {k: v for k, v in doc.items() if k.startswith("_") or k in ("id", "created", "status", "last_close_reason")}
     new = ({**body, **keep} if replace else {**doc, **body, **keep})
     _check(state, kind, new)
     state.save(kind, {oid: new})
     state.invalidate(state.run_of(new))
     return view(state, kind, new)
+
+
+def patch_pool(state: EmulatorState, oid: str, body: dict) -> dict:
+    """PATCH /pools/{id}: Toloka changes only the priority, open or not."""
+    kind = kind_of(state, "pool", oid)
+    doc = state.get(kind, oid)
+    if kind != "pool":
+        raise ApiError(409, "CONFLICT_STATE", f"{oid} is a training: trainings have no priority")
+    if "priority" in (body or {}):
+        doc = {**doc, "priority": body["priority"]}
+        state.save(kind, {oid: doc})
+    return view(state, kind, doc)
 
 
 def operation(state: EmulatorState, op_type: str, parameters: dict, details=None, op_id: str | None = None,
@@ -85,6 +125,10 @@ def transition(state: EmulatorState, kind: str, oid: str, action: str):
     if kind == "project":
         if doc["status"] == "ARCHIVED":
             return (None,)
+        live = [d["id"] for k in ("pool", "training") for d in state.docs[k].values()
+                if str(d.get("project_id")) == oid and state.status(k, d)[0] == "OPEN"]
+        if live:
+            raise ApiError(409, "CONFLICT_STATE", f"project {oid} has open pools {live[:5]}: close them before archiving it")
         doc["status"] = "ARCHIVED"
         state.save(kind, {oid: doc})
         return operation(state, "PROJECT.ARCHIVE", {"project_id": oid}), 202
@@ -95,6 +139,14 @@ def transition(state: EmulatorState, kind: str, oid: str, action: str):
             return (None,)
         if status == "ARCHIVED":
             raise ApiError(409, "CONFLICT_STATE", f"{kind} {oid} is archived")
+        if kind == "pool" and _nothing_left(state, doc):
+            # Toloka: a pool whose every task has its answers gives out no work and charges nothing;
+            # it stays closed as completed (a retried or repeated open never pays twice)
+            if doc.get("status") == "OPEN":     # completed by simulated time: fix the moment it stopped
+                _, reason, stopped = state.status(kind, doc)
+                doc.update(status="CLOSED", last_close_reason=reason or "COMPLETED", _last_stopped=stopped)
+                state.save(kind, {oid: doc})
+            return operation(state, op_name, {f"{kind}_id": oid}), 202
         _open(state, kind, doc)
     elif action in ("close", "close-for-update"):
         if status != "OPEN":
@@ -121,11 +173,30 @@ def transition(state: EmulatorState, kind: str, oid: str, action: str):
     return operation(state, op_name, {f"{kind}_id": oid}), 202
 
 
+def _nothing_left(state: EmulatorState, doc: dict) -> bool:
+    """True when every real task of the pool already has its answers (a pool of control tasks only, or
+    with no tasks, always has work to give out)."""
+    from collections import Counter
+
+    tasks = [state.docs["task"][t] for t in state.tasks_by_pool.get(doc["id"], [])]
+    real = [t for t in tasks if not t.get("known_solutions") and not t.get("infinite_overlap")]
+    if not real:
+        return False
+    answered: Counter = Counter()
+    for _, a, status in state.visible_assignments(doc["id"]):
+        if status in ("ACTIVE", "SUBMITTED", "ACCEPTED"):
+            answered.update(a["task_ids"])
+    if doc.get("dynamic_overlap_config"):   # dynamic: answered once and the pool completed = resolved
+        return state.status("pool", doc)[1] == "COMPLETED" and all(answered[t["id"]] >= 1 for t in real)
+    return all(answered[t["id"]] >= int(t.get("overlap") or 1) for t in real)
+
+
 def _open(state: EmulatorState, kind: str, doc: dict) -> None:
     run = state.active_run()
     doc["status"] = "OPEN"
     doc.pop("last_close_reason", None)
     if run is None and kind == "pool":
+        doc.pop("_run", None)   # a pool its earlier run completed joins the new run
         state.save(kind, {doc["id"]: doc})
         state.start_run()
         return
@@ -158,12 +229,14 @@ def _task_errors(state: EmulatorState, raw: dict) -> dict:
     inputs = raw.get("input_values")
     if not isinstance(inputs, dict):
         return {"input_values": {"code": "VALUE_REQUIRED", "message": "input_values is required"}}
+    for key, kind in (("overlap", int), ("infinite_overlap", bool), ("known_solutions", list), ("baseline_solutions", list)):
+        value = raw.get(key)
+        if value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+            return {key: {"code": "INVALID_TYPE", "message": f"{key} must be of type {kind.__name__}"}}
+    if isinstance(raw.get("overlap"), int) and raw["overlap"] < 1:
+        return {"overlap": {"code": "VALUE_OUT_OF_RANGE", "message": "overlap must be at least 1"}}
     project = state.docs["project"].get(str(found[1].get("project_id")), {})
-    spec = (project.get("task_spec") or {}).get("input_spec") or {}
-    missing = [k for k, s in spec.items() if s.get("required", True) and k not in inputs]
-    if missing:
-        return {f"input_values.{missing[0]}": {"code": "VALUE_REQUIRED", "message": f"{missing[0]} is required"}}
-    return {}
+    return check_task(project.get("task_spec") or {}, raw)
 
 
 def create_tasks(state: EmulatorState, body, params: dict):
@@ -200,7 +273,7 @@ def create_tasks(state: EmulatorState, body, params: dict):
             task.update(overlap=int(overlap) if allow_defaults else 1, infinite_overlap=False)
         task.update(id=next(fresh), created=now)
         run = state.run_of(pool)
-        if run is not None and state.status(kind, pool)[0] == "OPEN":
+        if run is not None and (state.status(kind, pool)[0] == "OPEN" or run is state.active_run()):
             task.update(_run=run["id"], _at=state.sim_now(run))
             touched[run["id"]] = run
         created[item_idx] = task
@@ -227,17 +300,6 @@ def create_tasks(state: EmulatorState, body, params: dict):
     if op_id:
         state.save("sync", {op_id: {"reply": reply}})
     return reply, 201
-
-
-def create_task_suites(state: EmulatorState, body, params: dict):
-    """POST /v1/task-suites: the emulator's mixer makes the pages, so a suite's tasks become tasks."""
-    items = body if isinstance(body, list) else [body]
-    tasks = []
-    for k, suite in enumerate(items):
-        for t in (suite or {}).get("tasks") or []:
-            tasks.append({**t, "pool_id": suite.get("pool_id"), "overlap": suite.get("overlap", t.get("overlap")),
-                          "__item_idx": str(k)})
-    return create_tasks(state, tasks, {**params, "async_mode": params.get("async_mode", "true")})
 
 
 def task_listing(state: EmulatorState, params: dict) -> list[dict]:
@@ -270,22 +332,6 @@ def patch_task(state: EmulatorState, oid: str, body: dict) -> dict:
     return task_view(state, task)
 
 
-def task_suites(state: EmulatorState, pool_id: str | None) -> list[dict]:
-    return [_suite(state, run, a) for run, a, _ in state.visible_assignments(pool_id)]
-
-
-def _suite(state: EmulatorState, run: dict, a: dict) -> dict:
-    return {"id": a["id"] + "s", "pool_id": a["pool_id"], "overlap": 1, "infinite_overlap": False,
-            "tasks": [public(state.docs["task"][t]) for t in a["task_ids"]], "created": iso(run["base"] + a["created"])}
-
-
-def task_suite(state: EmulatorState, oid: str) -> dict:
-    for run, a, _ in state.visible_assignments():
-        if a["id"] + "s" == oid:
-            return _suite(state, run, a)
-    raise ApiError(404, "DOES_NOT_EXIST", f"task suite {oid} does not exist")
-
-
 def assignment(state: EmulatorState, oid: str) -> dict:
     pool_id = oid.rsplit("-", 1)[0]
     for run, a, status in state.visible_assignments(pool_id):
@@ -303,6 +349,7 @@ def patch_assignment(state: EmulatorState, oid: str, body: dict) -> dict:
     if wanted not in allowed.get(current["status"], ()):
         raise ApiError(409, "CONFLICT_STATE", f"assignment {oid} is {current['status']}: cannot become {wanted}")
     state.save("patch", {oid: {"status": wanted, "public_comment": body.get("public_comment"), "_at": state.clock()}})
+    state.invalidate(state.run_of(state.docs["pool"].get(current["pool_id"], {})))   # reviews feed the pool's rules
     return assignment(state, oid)
 
 
@@ -340,6 +387,15 @@ def set_user_skill(state: EmulatorState, body: dict) -> dict:
     return public(doc)
 
 
+def delete_user_skill(state: EmulatorState, oid: str) -> None:
+    """DELETE /user-skills/{id}: the requester's value is gone (the simulation no longer sees it)."""
+    from foodcrowd.emulator.views import user_skill_views
+
+    doc = find(user_skill_views(state), oid, "user skill")
+    state.save("user_skill", {oid: {**doc, "_wall": state.clock(), "_deleted": True, "_deleted_wall": state.clock()}})
+    _invalidate_active(state)
+
+
 def _invalidate_active(state: EmulatorState) -> None:
     run = state.active_run()
     state.invalidate(run)
@@ -353,5 +409,7 @@ def find(items: list[dict], oid: str, what: str) -> dict:
 
 
 def requester(state: EmulatorState) -> dict:
-    return {"id": "emulator-requester", "balance": round(BALANCE - state.spent(), 6),
+    from foodcrowd.emulator.people import bonus_charge
+
+    return {"id": "emulator-requester", "balance": round(BALANCE - state.spent() - bonus_charge(state), 6),
             "public_name": {"EN": "foodcrowd emulator"}, "company": {"id": "emulator", "superintendent_id": "emulator-requester"}}

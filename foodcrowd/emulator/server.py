@@ -23,7 +23,9 @@ class EmulatorHandle:
 
     url: str
     state: EmulatorState
+    token: str = field(repr=False, default="")
     _server: object = field(repr=False, default=None)
+    _dispatcher: object = field(repr=False, default=None)
     _thread: threading.Thread | None = field(repr=False, default=None)
 
     def snapshot(self) -> dict:
@@ -33,6 +35,9 @@ class EmulatorHandle:
             return snapshot(self.state)
 
     def stop(self) -> None:
+        if self._dispatcher is not None:
+            self._dispatcher.stop()
+            self._dispatcher = None
         if self._server is not None:
             self._server.should_exit = True
             if self._thread is not None:
@@ -57,11 +62,17 @@ def build_app(state: EmulatorState, crowd: dict):
 
 
 def start(crowd: dict, questions: dict | None, world, state_dir: Path | str | None, port: int = 0,
-          host: str = "127.0.0.1") -> EmulatorHandle:
-    """Start the Toloka-compatible API on ``host:port`` (0 = a free port) and return its handle."""
+          host: str = "127.0.0.1", token: str | None = None) -> EmulatorHandle:
+    """Start the Toloka-compatible API on ``host:port`` (0 = a free port) and return its handle.
+
+    Requests must carry ``token`` (``TolokaClient(handle.token, url=handle.url)``); without one the token is
+    ``$FOODCROWD_EMULATOR_TOKEN`` or, if unset, a fresh random one (``handle.token``)."""
     import uvicorn
 
-    state = EmulatorState(crowd, questions, world, state_dir)
+    from foodcrowd.emulator.auth import resolve_token
+    from foodcrowd.emulator.webhooks import Dispatcher
+
+    state = EmulatorState(crowd, questions, world, state_dir, token=resolve_token(token)[0])
     app = build_app(state, crowd)
     # proto given explicitly: asyncio turns Nagle's algorithm off only on IPPROTO_TCP sockets; with proto 0 every
     # response whose headers and body leave in two writes waited ~40 ms for the client's delayed ACK
@@ -71,7 +82,7 @@ def start(crowd: dict, questions: dict | None, world, state_dir: Path | str | No
         sock.bind((host, int(port)))
     except OSError as err:
         raise EmulatorError(f"cannot listen on {host}:{port} ({err}); pick another --port or 0 for a free one") from None
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", log_config=None,
                                            timeout_keep_alive=30))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="foodcrowd-emulator", daemon=True)
     thread.start()
@@ -80,4 +91,5 @@ def start(crowd: dict, questions: dict | None, world, state_dir: Path | str | No
         if not thread.is_alive() or time.monotonic() > deadline:
             raise EmulatorError("the emulator's HTTP server did not start")
         time.sleep(0.01)
-    return EmulatorHandle(url=f"http://{host}:{sock.getsockname()[1]}", state=state, _server=server, _thread=thread)
+    return EmulatorHandle(url=f"http://{host}:{sock.getsockname()[1]}", state=state, token=state.token, _server=server,
+                          _thread=thread, _dispatcher=Dispatcher(state))

@@ -2,9 +2,17 @@
 
 A run is a discrete-event simulation in simulated seconds: workers arrive, pass the pools' filters and
 training requirement (taking the training first), get pages from the mixer (real + control tasks), answer
-through their label type's ``simulate``, submit, and the pool's quality rules act on them. The result is a
-pure function of its inputs (seed, pools, tasks, population, world, earlier runs' skills and bans): the
-HTTP layer only reveals it as simulated time passes, so polling speed and retried requests change nothing.
+through their label type's ``simulate``, submit, and the pool's quality rules act on them. The requester's
+own acts during the run (tasks added, pages accepted or rejected) are inputs with their simulated time:
+a review feeds the assessment rules, and new work (tasks, more overlap) calls back the workers who found
+nothing to do (:meth:`_Run.wake`). The result is a pure function of its inputs (seed, pools, tasks,
+reviews, population, world, earlier runs' skills and bans): the HTTP layer only reveals it as simulated
+time passes, so polling speed and retried requests change nothing, and what happened before a new input
+stays as it was.
+
+Worker behaviour lives in three functions a crowd model may replace: :meth:`_Run.arrivals` (when workers
+come), :meth:`_Run.wants_more` (whether a worker asks for another page) and the answers
+(``pool_state._Answerer``).
 """
 from __future__ import annotations
 
@@ -24,7 +32,7 @@ from foodcrowd.emulator.rules import ban_seconds
 
 __all__ = ["RunInput", "RunResult", "simulate_run"]
 
-_ARRIVE, _REQUEST, _SUBMIT = 0, 1, 2
+_ARRIVE, _REQUEST, _SUBMIT, _REVIEW, _NEWS = 0, 1, 2, 3, 4
 
 
 @dataclass
@@ -43,6 +51,9 @@ class RunInput:
     trained: dict = field(default_factory=dict)         # (user, training) -> (t, score)
     difficulty_weight: float = 1.0
     replay_field: str | None = None
+    reviews: list = field(default_factory=list)         # (simulated t, assignment id, "ACCEPTED"|"REJECTED")
+    views: dict = field(default_factory=dict)           # project id -> view_spec (Template Builder components)
+    answered: dict = field(default_factory=dict)        # task id -> answers it got in earlier runs
 
 
 @dataclass
@@ -74,6 +85,9 @@ class _Run:
         self.trainings = {tid: TrainingState(t, inp.tasks.get(tid, []), inp.outputs.get(t.get("project_id"), {}), inp, self)
                           for tid, t in inp.trainings.items()}
         self.pages = [0] * len(self.workers)
+        self.index_of = {w.id: w.index for w in self.workers}
+        self.pool_of = {p.id: p for p in self.pools}
+        self.idle: set[int] = set()       # workers who found no work (or ended a session), called back by news
         self.seq = 0
         self.events: list = []
         self.now = 0.0
@@ -123,38 +137,94 @@ class _Run:
             self.restrictions.append(ban)
             self._bans_of.setdefault(uid, []).append(ban)
             self.res.restrictions.append(ban)
+            for other in self.pools:
+                if (scope in ("ALL_PROJECTS", "SYSTEM") or (scope == "PROJECT" and other.project_id == pool.project_id)
+                        or other is pool):
+                    other.revoked(worker, "RESTRICTION", t)
         elif kind in ("SET_SKILL", "SET_SKILL_FROM_OUTPUT_FIELD"):
             value = params.get("skill_value") if kind == "SET_SKILL" else stats.get(params.get("from_field"))
             if value is None:
                 return
             sid = str(params.get("skill_id"))
+            before = {p.id for p in self.pools if p.filter and self._passes(worker, p, t)}
             self.skills.setdefault((uid, sid), []).append((t, float(value)))
             self.res.skills.append({"user_id": uid, "skill_id": sid, "value": float(value), "_at": t})
+            for other in self.pools:
+                if other.id in before and not self._passes(worker, other, t):
+                    other.revoked(worker, "SKILL_CHANGE", t, sid)
+        elif kind == "CHANGE_OVERLAP":
+            if pool.change_overlap(stats.get("_suite") or [], int(params.get("delta") or 0), bool(params.get("open_pool")), t):
+                self.wake(t)
         elif kind in ("REJECT_ALL_ASSIGNMENTS", "APPROVE_ALL_ASSIGNMENTS"):
             status = "REJECTED" if kind.startswith("REJECT") else "ACCEPTED"
             for a in self.res.assignments:
                 if a["user_id"] == uid and a["pool_id"] == pool.id and a["status"] in ("SUBMITTED", "ACCEPTED"):
                     a["status"] = status
 
+    def _passes(self, worker: int, pool: PoolState, t: float) -> bool:
+        return passes_filter(pool.filter, self.workers[worker].language, lambda sid: self.skill(worker, sid, t))
+
+    # -- worker behaviour (a crowd model replaces these)
+    def arrivals(self) -> list[tuple[float, int]]:
+        """(simulated time, worker) of each worker's first arrival."""
+        return [(w.arrival, w.index) for w in self.workers]
+
+    def wants_more(self, worker: int, t: float, pool: dict | None = None) -> bool:
+        """Whether a worker who just submitted a page (in ``pool``) asks for another one now: its session
+        length at that pool's pay (``foodcrowd.crowd.behaviour.session_pages``)."""
+        w = self.workers[worker]
+        return self.pages[worker] < (behaviour.session_pages(w, pool) if pool is not None else w.session_pages)
+
+    def wake(self, t: float) -> None:
+        """New work at ``t`` (tasks added, overlap raised): the idle workers come back, each for a new session."""
+        for worker in sorted(self.idle):
+            self.pages[worker] = 0
+            self.push(t, _REQUEST, worker)
+        self.idle.clear()
+
     # -- the event loop
     def push(self, t: float, kind: int, worker: int, payload=None) -> None:
         self.seq += 1
         heapq.heappush(self.events, (t, self.seq, kind, worker, payload))
 
+    def _inputs(self) -> int:
+        """Queue the requester's acts (reviews, tasks arriving after the start); returns how many are pending."""
+        by_id = {}
+        for t, aid, status in sorted(self.inp.reviews, key=lambda r: (r[0], r[1])):
+            by_id[aid] = None
+            self.push(t, _REVIEW, -1, (aid, status))
+        for t in sorted({float(task.get("_available_at") or 0.0) for tasks in self.inp.tasks.values() for task in tasks} - {0.0}):
+            self.push(t, _NEWS, -1)
+        return len(by_id)
+
     def run(self) -> RunResult:
-        for w in self.workers:
-            self.push(w.arrival, _ARRIVE, w.index)
+        for at, worker in self.arrivals():
+            self.push(at, _ARRIVE, worker)
         finite = [p for p in self.pools if p.finite]
+        pending = self._inputs()
+        records: dict[str, dict] = {}
         while self.events:
             t, _, kind, worker, payload = heapq.heappop(self.events)
             self.now = t
             if kind == _SUBMIT:
                 payload.pool.submit(payload, t)
-                if self.pages[worker] < behaviour.session_pages(self.workers[worker], payload.pool.pool):
+                if self.wants_more(worker, t, payload.pool.pool):
                     self.push(t, _REQUEST, worker)
+                else:
+                    self.idle.add(worker)
+            elif kind == _REVIEW:
+                pending -= 1
+                if not records:
+                    records = {a["id"]: a for a in self.res.assignments}
+                record = records.get(payload[0]) or next((a for a in self.res.assignments if a["id"] == payload[0]), None)
+                pool = self.pool_of.get(record["pool_id"]) if record else None
+                if pool is not None:
+                    pool.assess(record, payload[1] == "ACCEPTED", t)
+            elif kind == _NEWS:
+                self.wake(t)
             else:
                 self._request(worker, t)
-            if finite and all(p.done_at is not None for p in finite):
+            if finite and pending <= 0 and all(p.done_at is not None for p in finite):
                 break
         self.res.end = self.now
         for p in self.pools:
@@ -192,6 +262,7 @@ class _Run:
                 self.pages[worker] += 1
                 self.push(page.end, _SUBMIT, worker, page)
                 return
+        self.idle.add(worker)
 
 
 @contextmanager

@@ -27,7 +27,9 @@ def _exam(state: EmulatorState, exam_id: str, rows: list, pass_mark: float | Non
 
 
 def snapshot(state: EmulatorState) -> dict:
-    """Counts, spend, annotators, bans, exams and runs, as plain JSON."""
+    """Counts, spend (assignments and bonuses), annotators, bans, exams and runs, as plain JSON."""
+    from foodcrowd.emulator.people import bonus_charge
+
     by_pool: dict = {}
     for run, a, status in state.visible_assignments():
         by_pool.setdefault(a["pool_id"], []).append((run, a, status))
@@ -79,7 +81,8 @@ def snapshot(state: EmulatorState) -> dict:
         "pools": pools, "trainings": trainings,
         "tasks": len(state.docs["task"]),
         "assignments": dict(Counter(s for _, _, s in regular)),
-        "spend": round(state.spent(), 6),
+        "spend": round(state.spent() + bonus_charge(state), 6),
+        "bonuses": {"count": len(state.docs["bonus"]), "charged": round(bonus_charge(state), 6)},
         "distinct_annotators": len({a["user_id"] for _, a, s in regular if s in main_statuses}),
         "banned_annotators": len({r["user_id"] for r in bans}),
         "restrictions": len(bans) + sum(1 for r in state.docs["restriction"].values() if not r.get("_deleted")),

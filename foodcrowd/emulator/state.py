@@ -1,6 +1,11 @@
 """The emulator's objects (projects, pools, trainings, skills, tasks, operations, restrictions, user
-skills) and its runs: which pools were open together, when (wall clock) they started, and the simulated
-result revealed as simulated time passes (``crowd.time_scale`` simulated seconds per wall second).
+skills) and its runs: which pools were open together, when they started, and the simulated result
+revealed as simulated time passes.
+
+One clock (``EmulatorState.clock``): the emulator's own now, which runs ``crowd.time_scale`` times as fast
+as the wall clock from the moment its state was created (kept in the state, so a restart continues it).
+Every timestamp it writes, every time filter, pool status and analytics value reads this clock; at
+``time_scale`` 1 it is the wall clock, so nothing is ever timestamped in the future.
 """
 from __future__ import annotations
 
@@ -46,9 +51,12 @@ class EmulatorState:
     """Everything the HTTP layer reads and writes; every public method holds ``self.lock``."""
 
     kinds = ("project", "skill", "training", "pool", "task", "operation", "oplog", "restriction", "user_skill",
-             "patch", "run", "sync", "meta")
+             "patch", "run", "sync", "meta", "task_suite", "bonus", "thread", "webhook", "webhook_sent",
+             "aggregation")
 
-    def __init__(self, crowd: dict, questions: dict | None, world, state_dir: Path | str | None, clock=time.time) -> None:
+    def __init__(self, crowd: dict, questions: dict | None, world, state_dir: Path | str | None, clock=time.time,
+                 token: str | None = None) -> None:
+        self.token = token          # the API token requests must carry (None: the HTTP layer refuses every request)
         self.crowd = dict(crowd or {})
         self.questions = dict(questions or {})
         self.world = _world_rows(world)
@@ -57,7 +65,7 @@ class EmulatorState:
         self.fee = float(self.crowd.get("platform_fee", 0.3))
         self.min_fee = float(self.crowd.get("min_fee_per_page", 0.0))
         self.population = dict(self.crowd.get("population") or {"kind": "simulated"})
-        self.clock = clock
+        self.wall = clock
         self.lock = threading.RLock()
         self.store = Store(state_dir)
         self.docs = {k: {} for k in self.kinds}
@@ -67,6 +75,9 @@ class EmulatorState:
             self.tasks_by_pool.setdefault(task["pool_id"], []).append(tid)
         counters = self.docs["meta"].get("counters", {"next": 0})
         self.docs["meta"]["counters"] = counters
+        if "clock" not in self.docs["meta"]:
+            self.save("meta", {"clock": {"origin": float(clock())}})
+        self._origin = float(self.docs["meta"]["clock"]["origin"])
         self._results: dict[str, RunResult] = {}
         self._workers = None
 
@@ -97,12 +108,16 @@ class EmulatorState:
             self._workers = build_population(self.population, self.seed, self.population.get("question") or first)
         return self._workers
 
+    def clock(self) -> float:
+        """The emulator's now (epoch seconds): the wall clock sped up ``time_scale`` times from the origin."""
+        return self._origin + (self.wall() - self._origin) * self.time_scale
+
     # -- runs
     def runs(self) -> list[dict]:
         return sorted(self.docs["run"].values(), key=lambda r: r["index"])
 
     def sim_now(self, run: dict) -> float:
-        return max(0.0, (self.clock() - run["wall_start"]) * self.time_scale)
+        return max(0.0, self.clock() - run["wall_start"])
 
     def result(self, run: dict) -> RunResult:
         cached = self._results.get(run["id"])
@@ -128,8 +143,8 @@ class EmulatorState:
 
     def start_run(self) -> dict:
         runs = self.runs()
-        base = float(int(self.clock())) if not runs else runs[-1]["base"] + self.result(runs[-1]).end
-        run = {"id": f"run{len(runs) + 1}", "index": len(runs), "wall_start": self.clock(), "base": base,
+        start = float(int(self.clock()))   # "wall_start" and "base": the emulator's clock when the run began (whole s)
+        run = {"id": f"run{len(runs) + 1}", "index": len(runs), "wall_start": start, "base": start,
                "members": [], "closed": {}}
         for kind in ("training", "pool"):
             for doc in self.docs[kind].values():
@@ -165,8 +180,10 @@ class EmulatorState:
                 restrictions.append({**r, "_from": r["_from"] + shift, "_to": None if r["_to"] is None else r["_to"] + shift})
             for k, (t, score) in res.trained.items():
                 trained[k] = (t + shift, score)
-        to_sim = lambda wall: max(-1.0, (wall - run["wall_start"]) * self.time_scale)  # noqa: E731
+        to_sim = lambda at: max(-1.0, at - run["wall_start"])  # noqa: E731  (both on the emulator's clock)
         for s in self.docs["user_skill"].values():
+            if s.get("_deleted"):
+                continue
             skills.setdefault((s["user_id"], s["skill_id"]), []).append((to_sim(s["_wall"]), float(s["exact_value"])))
         for r in self.docs["restriction"].values():
             if not r.get("_deleted"):
@@ -177,7 +194,7 @@ class EmulatorState:
         return skills, restrictions, trained
 
     def _simulate(self, run: dict) -> RunResult:
-        pools, trainings, tasks, outputs = [], {}, {}, {}
+        pools, trainings, tasks, outputs, views = [], {}, {}, {}, {}
         for member in run["members"]:
             kind = "pool" if member in self.docs["pool"] else "training"
             doc = dict(self.docs[kind][member])
@@ -191,14 +208,26 @@ class EmulatorState:
                              for t in self.tasks_by_pool.get(member, [])]
             project = self.docs["project"].get(doc.get("project_id"), {})
             outputs[doc.get("project_id")] = (project.get("task_spec") or {}).get("output_spec") or {}
+            views[doc.get("project_id")] = (project.get("task_spec") or {}).get("view_spec") or {}
         skills, restrictions, trained = self._prior(run["index"], run)
+        answered: dict[str, int] = {}      # tasks answered in earlier runs count towards their overlap
+        for prev in self.runs()[:run["index"]]:
+            for member in run["members"]:
+                for a in self.result(prev).by_pool.get(member, ()):
+                    status = (self.docs["patch"].get(a["id"]) or {}).get("status", a["status"])
+                    if status in ("SUBMITTED", "ACCEPTED"):
+                        for tid, golden in zip(a["task_ids"], a["golden"]):
+                            if not golden:
+                                answered[tid] = answered.get(tid, 0) + 1
         first = next(iter(self.questions), None)
         result = simulate_run(RunInput(
             seed=self.seed, run_index=run["index"], pools=pools, trainings=trainings, tasks=tasks, outputs=outputs,
             questions=self.questions, world=self.world, workers=self.workers(), skills=skills,
             restrictions=restrictions, trained=trained,
             difficulty_weight=float(self.population.get("difficulty_weight", 1.0)),
-            replay_field=self.population.get("question") or first))
+            replay_field=self.population.get("question") or first,
+            views=views, answered=answered, reviews=[(p["_at"] - run["base"], aid, p["status"]) for aid, p in self.docs["patch"].items()
+                     if aid.rsplit("-", 1)[0] in run["members"]]))
         result.finite_pools = {p["id"] for p in pools if any(
             not t.get("known_solutions") and not t.get("infinite_overlap") for t in tasks[p["id"]])
             and int((p.get("mixer_config") or {}).get("real_tasks_count") or 0) > 0}

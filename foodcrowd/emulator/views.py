@@ -82,14 +82,18 @@ def restriction_views(state: EmulatorState) -> list[dict]:
 def user_skill_views(state: EmulatorState) -> list[dict]:
     """One current value per (user, skill): the requester's or the latest a rule set by now."""
     latest: dict = {}
+    deleted = {}
     for s in state.docs["user_skill"].values():
+        if s.get("_deleted"):
+            deleted[(s["user_id"], s["skill_id"])] = s.get("_deleted_wall", s["_wall"])
+            continue
         latest[(s["user_id"], s["skill_id"])] = (s["_wall"], public(s))
     for run in state.runs():
         now = state.sim_now(run)
         for s in state.result(run).skills:
-            if s["_at"] <= now:
-                at = run["base"] + s["_at"]
-                key = (s["user_id"], s["skill_id"])
+            at = run["base"] + s["_at"]
+            key = (s["user_id"], s["skill_id"])
+            if s["_at"] <= now and at > deleted.get(key, -1.0):
                 created = latest[key][1]["created"] if key in latest else iso(at)
                 value = float(s["value"])
                 latest[key] = (at, {"id": f"{s['user_id']}:{s['skill_id']}", "user_id": s["user_id"],

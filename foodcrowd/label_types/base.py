@@ -15,6 +15,9 @@ A label type tells the engine, for one question spec (a ``questions.<name>`` map
     same for a page of items in one call (default: ``simulate`` per item);
   * ``score``: how an aggregated label is scored against ground truth (``scores``: vectorised).
   * ``confusable``: True when a per-class confusion matrix makes sense for the report.
+  * ``labeling_config``: the same question as a Label Studio control tag (XML; default: ``<Choices>`` of
+    one choice per option: its label shown, its class as ``alias``); Label Studio answers come back as the list of chosen
+    values, passed to ``normalise`` as one string (one choice) or the list (several).
 """
 from __future__ import annotations
 
@@ -47,6 +50,24 @@ class LabelType:
 
     def widget(self, name: str, spec: dict, options: list[dict], interface: dict, first_hotkey: int = 1) -> dict:
         raise NotImplementedError
+
+    def labeling_config(self, name: str, spec: dict, options: list[dict], interface: dict, to_name: str = "image",
+                        first_hotkey: int = 1, multiple: bool = False) -> str:
+        """The question as a Label Studio ``<Choices>`` tag (``multiple``: tick several, e.g. tags); hotkeys
+        number the options from ``first_hotkey`` on, across questions, up to 9 (as on Toloka)."""
+        from xml.sax.saxutils import quoteattr
+
+        hotkeys = interface.get("hotkeys", True)
+        choices = "".join(
+            f'\n    <Choice value={quoteattr(str(o.get("label", o["value"])))}'
+            + (f' alias={quoteattr(str(o["value"]))}' if str(o.get("label", o["value"])) != str(o["value"]) else "")
+            + (f' hotkey="{first_hotkey + i}"' if hotkeys and first_hotkey + i <= 9 else "") + "/>"
+            for i, o in enumerate(options))
+        required = ' required="true"' if interface.get("required", True) and not multiple else ""
+        kind = "multiple" if multiple else "single-radio"
+        return (f'  <Header value={quoteattr(str(spec.get("text", name)))}/>\n'
+                f'  <Choices name={quoteattr(name)} toName={quoteattr(to_name)} choice="{kind}" showInline="true"'
+                f'{required}>{choices}\n  </Choices>')
 
     def normalise(self, value: Any, spec: dict) -> str:
         label = str(value).lower() if isinstance(value, bool) else str(value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-__all__ = ["estimate", "random_pass_exam", "random_survives_control", "print_estimate"]
+__all__ = ["estimate", "pool_estimates", "page_cost", "random_pass_exam", "random_survives_control", "print_estimate"]
 
 
 def random_pass_exam(size: int, pass_mark: float, n_classes: int) -> float:
@@ -48,28 +48,104 @@ def page_cost(crowd: dict, reward: float | None = None) -> float:
     return reward + max(reward * float(crowd["platform_fee"]), float(crowd.get("min_fee_per_page", 0.0)))
 
 
-def estimate(plain: dict, n_items: int) -> dict:
-    """Pages, assignments, expected cost with the fee, price per hour and the random-clicker risks."""
-    crowd, exam, quality = plain["crowd"], plain["exam"], plain["quality"]
+def world_of(items, exam=None) -> tuple[list, list]:
+    """(difficulty, ambiguous) of every item and of every exam task, from the data stage's tables."""
+    if items is None or not len(items):
+        return [], []
+    diff = items["difficulty"].fillna(0.0).astype(float) if "difficulty" in items else [0.0] * len(items)
+    amb = items["ambiguous"].fillna(False).astype(bool) if "ambiguous" in items else [False] * len(items)
+    rows = dict(zip(items["item_id"].astype(str), zip(diff, amb)))
+    exam_rows = []
+    if exam is not None and len(exam):
+        for item, edge in zip(exam["item_id"].astype(str), exam.get("edge_case", [False] * len(exam))):
+            d, a = rows.get(item, (0.0, False))
+            exam_rows.append((float(d), bool(a) or bool(edge)))
+    return list(rows.values()), exam_rows
+
+
+def _takers(plain: dict, main_pages: int, main_pages_max: int, exam_items: list) -> dict:
+    """Exam takers: expected and most, and where the figure comes from."""
+    exam, crowd = plain["exam"], plain["crowd"]
+    declared = exam.get("expected_takers")
+    if declared is not None:
+        n = int(declared)
+        return {"takers": n, "takers_max": int(exam.get("max_takers") or n), "takers_source": "exam.expected_takers"}
+    if crowd.get("backend") == "emulator" and (crowd.get("population") or {}).get("kind", "simulated") == "simulated":
+        from foodcrowd.plan.crowd_flow import expected_exam_takers
+
+        expected, eligible = expected_exam_takers(plain, main_pages, exam_items)
+        return {"takers": round(expected), "takers_max": eligible, "takers_source": "crowd.population"}
+    # worst case: every paid page of the main pool done by a different annotator, each of whom took the exam
+    return {"takers": main_pages_max, "takers_max": main_pages_max, "takers_source": "worst case"}
+
+
+def _pool(kind: str, pages: int, pages_min: int, pages_max: int, per_page: float, **extra) -> dict:
+    return {"kind": kind, **extra, "pages": pages, "pages_min": pages_min, "pages_max": pages_max,
+            "cost_usd": round(pages * per_page, 4), "cost_min_usd": round(pages_min * per_page, 4),
+            "cost_max_usd": round(pages_max * per_page, 4)}
+
+
+def pool_estimates(plain: dict, n_items: int, items=None, exam_df=None) -> dict[str, dict]:
+    """Every paid container of the plan: pages and cost, expected and bounds (``pool:main``, ``pool:exam``,
+    ``training:exam``: trainings are unpaid on Toloka)."""
+    crowd, exam = plain["crowd"], plain["exam"]
+    dyn = crowd.get("dynamic_overlap") or {}
+    real, control = int(crowd["real_tasks_per_page"]), int(crowd["control_tasks_per_page"])
+    lo = int(dyn["min_overlap"]) if dyn.get("enabled") else int(crowd["overlap"])
+    hi = int(dyn["max_overlap"]) if dyn.get("enabled") else lo
+    per_page = page_cost(crowd)
+    pages_min = math.ceil(n_items * lo / real)
+    # a pool's last pages may hold fewer real tasks than a full page: up to real - 1 short pages per answer round
+    pages_max = math.ceil(n_items * hi / real) + hi * (real - 1) if n_items else 0
+    world, exam_items = world_of(items, exam_df)
+    expected = expected_dynamic_pages(plain, n_items, world, exam_items) if dyn.get("enabled") else pages_min
+    pools = {"pool:main": _pool("main", expected, pages_min, pages_max, per_page, tasks=n_items,
+                                control_tasks_per_page=control, overlap=lo, overlap_max=hi,
+                                answers=n_items * lo, control_answers=expected * control)}
+    form = exam.get("form", "none")
+    if form == "training":
+        pools["training:exam"] = _pool("training", 0, 0, 0, 0.0, takers=None, takers_source="unpaid")
+    elif form == "exam_pool":
+        t = _takers(plain, expected, pages_max, exam_items)
+        pools["pool:exam"] = _pool("exam", t["takers"], 0, t["takers_max"], per_page, tasks=int(exam["size"]), **t)
+    return pools
+
+
+def expected_dynamic_pages(plain: dict, n_items: int, world=(), exam_items=()) -> int:
+    """Expected main-pool pages under dynamic overlap (see :mod:`foodcrowd.plan.crowd_flow`)."""
+    from foodcrowd.plan.crowd_flow import expected_overlap
+
+    crowd = plain["crowd"]
+    overlap = expected_overlap(plain, world, exam_items)
+    # plus the short last pages: about one per answer round, as disputed items come back at the end
+    return math.ceil(n_items * overlap / int(crowd["real_tasks_per_page"])) + math.ceil(overlap)
+
+
+def estimate(plain: dict, n_items: int, items=None, exam=None) -> dict:
+    """Pages, assignments, expected cost with the fee per pool and in all (with bounds), price per hour and
+    the random-clicker risks."""
+    crowd, quality = plain["crowd"], plain["quality"]
     dyn = crowd.get("dynamic_overlap") or {}
     real, control = int(crowd["real_tasks_per_page"]), int(crowd["control_tasks_per_page"])
     overlap = int(dyn["min_overlap"]) if dyn.get("enabled") else int(crowd["overlap"])
-    pages = math.ceil(n_items * overlap / real)
+    pools = pool_estimates(plain, n_items, items, exam)
+    main = pools["pool:main"]
     per_page = page_cost(crowd)
     page_seconds = (real + control) * float(crowd.get("seconds_per_task", 4))
+    total = lambda key: round(sum(p[key] for p in pools.values()), 4)  # noqa: E731
     out = {
-        "items": n_items, "overlap": overlap, "tasks_per_page": real + control, "pages": pages,
-        "assignments": pages, "answers": n_items * overlap,
+        "items": n_items, "overlap": overlap, "tasks_per_page": real + control, "pages": main["pages"],
+        "assignments": sum(p["pages"] for p in pools.values()), "answers": n_items * overlap,
+        "control_tasks_per_page": control,
         "reward_per_page": float(crowd["reward_per_page"]), "fee_per_page": round(per_page - float(crowd["reward_per_page"]), 6),
-        "cost_usd": round(pages * per_page, 4),
+        "cost_usd": total("cost_usd"), "cost_min_usd": total("cost_min_usd"), "cost_max_usd": total("cost_max_usd"),
         "price_per_hour_usd": round(float(crowd["reward_per_page"]) * 3600 / page_seconds, 3),
-        "seconds_per_page": page_seconds,
+        "seconds_per_page": page_seconds, "pools": pools,
     }
     if dyn.get("enabled"):
-        max_pages = math.ceil(n_items * int(dyn["max_overlap"]) / real)
-        out.update({"max_overlap": int(dyn["max_overlap"]), "max_pages": max_pages,
-                    "max_cost_usd": round(max_pages * per_page, 4)})
-    questions = plain["questions"]
+        out.update({"max_overlap": int(dyn["max_overlap"]), "max_pages": main["pages_max"],
+                    "max_cost_usd": main["cost_max_usd"]})
+    questions, exam = plain["questions"], plain["exam"]
     rule = quality.get("control_tasks") or {}
     if rule.get("enabled") and rule.get("question") in questions:
         k = len(questions[rule["question"]]["classes"])
@@ -83,11 +159,31 @@ def estimate(plain: dict, n_items: int) -> dict:
     return out
 
 
-def print_estimate(est: dict, console=None) -> None:
-    """The estimate as a rich table on the terminal."""
+def _pool_note(key: str, pool: dict) -> str:
+    if pool["kind"] == "main":
+        over = f"{pool['overlap']}" + (f"-{pool['overlap_max']}" if pool["overlap_max"] != pool["overlap"] else "")
+        return f"{pool['tasks']:,} tasks x {over} + {pool['control_tasks_per_page']} control/page"
+    if pool["kind"] == "exam":
+        return f"{pool['takers']:,} takers (<= {pool['takers_max']:,}; {pool['takers_source']})"
+    return "unpaid (training)"
+
+
+def print_estimate(est: dict, console=None, budget: float | None = None) -> None:
+    """The estimate as rich tables on the terminal: every paid pool with bounds, then the risks."""
     from rich.console import Console
     from rich.table import Table
 
+    console = console or Console(stderr=True)
+    pools = Table(title="What the crowd will cost, per pool (reward + fee)", header_style="bold")
+    for col, just in (("pool", "left"), ("pages", "right"), ("expected", "right"), ("lower", "right"),
+                      ("upper", "right"), ("what", "left")):
+        pools.add_column(col, justify=just)
+    for key, pool in (est.get("pools") or {}).items():
+        pools.add_row(key, f"{pool['pages']:,} ({pool['pages_min']:,}-{pool['pages_max']:,})", f"${pool['cost_usd']:,.2f}",
+                      f"${pool['cost_min_usd']:,.2f}", f"${pool['cost_max_usd']:,.2f}", _pool_note(key, pool))
+    pools.add_row("all", f"{est['assignments']:,}", f"${est['cost_usd']:,.2f}", f"${est['cost_min_usd']:,.2f}",
+                  f"${est['cost_max_usd']:,.2f}", "" if budget is None else f"budget_usd ${budget:,.2f}", style="bold")
+    console.print(pools)
     table = Table(title="Crowd cost and risk estimate", show_header=True, header_style="bold")
     table.add_column("what")
     table.add_column("value", justify="right")
@@ -104,4 +200,4 @@ def print_estimate(est: dict, console=None) -> None:
         rows.append(("random clicker survives the control rule", f"{est['random_clicker_survives_control']:.2%}"))
     for what, value in rows:
         table.add_row(what, value)
-    (console or Console(stderr=True)).print(table)
+    console.print(table)

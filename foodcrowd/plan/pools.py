@@ -70,7 +70,7 @@ def exam_objects(plain: dict) -> dict[str, tuple[str, dict]]:
                                        "parameters": {"skill_id": ref("skill:exam"), "from_field": "correct_answers_rate"}}}]}
     pool = {**_common(plain, "exam"), "reward_per_assignment": float(crowd["reward_per_page"]),
             "auto_accept_solutions": bool(crowd.get("auto_accept_solutions", True)),
-            "defaults": {"default_overlap_for_new_tasks": 1, "default_overlap_for_new_task_suites": 0},
+            "defaults": {"default_overlap_for_new_tasks": 1, "default_overlap_for_new_task_suites": 1},
             "mixer_config": {"real_tasks_count": 0, "golden_tasks_count": int(exam["size"]), "training_tasks_count": 0},
             # each annotator takes the exam once: only those without the skill see the pool
             "filter": all_of(language_filter(crowd.get("languages") or []), skill_condition(ref("skill:exam"), "EQ", None)),
@@ -130,7 +130,7 @@ def main_pool(plain: dict) -> dict[str, tuple[str, dict]]:
         "reward_per_assignment": float(crowd["reward_per_page"]),
         "auto_accept_solutions": bool(crowd.get("auto_accept_solutions", True)),
         "priority": int(crowd.get("priority", 0)),
-        "defaults": {"default_overlap_for_new_tasks": overlap, "default_overlap_for_new_task_suites": 0},
+        "defaults": {"default_overlap_for_new_tasks": overlap, "default_overlap_for_new_task_suites": overlap},
         "mixer_config": {"real_tasks_count": int(crowd["real_tasks_per_page"]),
                          "golden_tasks_count": int(crowd["control_tasks_per_page"]), "training_tasks_count": 0},
         "quality_control": quality,

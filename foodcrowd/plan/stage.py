@@ -55,9 +55,38 @@ def plan_for(plain: dict, run_dir: Path, data: dict | None = None):
 
     data = data if data is not None else load_data(run_dir)
     try:
-        return build_plan(plain, data["items"], data["exam"], data["control"], CONF_DIR)
+        plan = build_plan(plain, data["items"], data["exam"], data["control"], CONF_DIR)
+        return _within_budget(plain, plan, data, lambda items: build_plan(plain, items, data["exam"], data["control"],
+                                                                          CONF_DIR))
     except (PlanError, InstructionsError) as err:
         raise plan_problem(err) from None
+
+
+def _within_budget(plain: dict, plan, data: dict, build):
+    """The plan as it may be bought under ``budget_usd`` (see :mod:`foodcrowd.plan.budget`)."""
+    from foodcrowd.plan.budget import affordable_items, check_budget
+    from foodcrowd.plan.estimate import estimate
+
+    budget, policy = plain.get("budget_usd"), plain.get("budget_policy", "refuse")
+    full = plan.estimate
+    record = {"budget_usd": budget, "policy": policy, "upper_bound_usd": full["cost_max_usd"],
+              "items_planned": full["items"], "items_bought": full["items"], "stopped": False}
+    if budget is not None and full["cost_max_usd"] > float(budget) + 1e-9:
+        if policy != "stop_at_cap":
+            check_budget(plain, full)
+        items = data["items"]
+        n = affordable_items(plain, len(items), lambda k: estimate(plain, k, items.iloc[:k], data["exam"]))
+        if n == 0:
+            check_budget(plain, estimate(plain, 0, items.iloc[:0], data["exam"]))
+            check_budget(plain, full)
+        plan = build(items.iloc[:n].reset_index(drop=True))
+        record.update(items_bought=n, stopped=True, upper_bound_usd=plan.estimate["cost_max_usd"],
+                      planned_upper_bound_usd=full["cost_max_usd"], planned_cost_usd=full["cost_usd"])
+        log.warning("budget_usd $%.2f: buying %d of %d items (upper bound $%.2f, expected $%.2f); the rest is left "
+                    "unbought (budget_policy=stop_at_cap)", float(budget), n, full["items"],
+                    plan.estimate["cost_max_usd"], plan.estimate["cost_usd"])
+    plan.estimate["budget"] = record
+    return plan
 
 
 def plan_stage(ctx) -> dict:
@@ -69,7 +98,7 @@ def plan_stage(ctx) -> dict:
     doc = plan.to_json()
     write_json(ctx.out_dir / "plan.json", doc)
     write_json(ctx.out_dir / "estimate.json", plan.estimate)
-    print_estimate(plan.estimate)
+    print_estimate(plan.estimate, budget=ctx.plain.get("budget_usd"))
     # the crowd model's forecast: label accuracy, workforce, shortfall (foodcrowd/crowd/predict.py)
     prediction = predict(ctx.plain, data["items"], data["exam"], data["control"])
     write_json(ctx.out_dir / "prediction.json", prediction)
@@ -77,4 +106,5 @@ def plan_stage(ctx) -> dict:
     counts = doc["task_counts"]
     log.info("plan: %s objects, tasks %s -> %s", len(plan.objects), counts, ctx.out_dir / "plan.json")
     return {"plan": str(ctx.out_dir / "plan.json"), "task_counts": counts,
-            "summary": {"estimate": plan.estimate, "pages": plan.estimate["pages"], "prediction": prediction}}
+            "summary": {"estimate": plan.estimate, "pages": plan.estimate["pages"], "budget": plan.estimate["budget"],
+                        "prediction": prediction}}

@@ -73,6 +73,10 @@ def render_labels_report(quality: dict, title: str = "") -> str:
             f"<b>{_fmt(quality.get('cost_per_correct_label'))} USD per correct label</b>.</p>")
     parts = [f"<h1>Label quality{': ' + escape(title) if title else ''}</h1>",
              f"<p>Mean accuracy against ground truth: <b>{_fmt(mean, True)}</b></p>", cost]
+    warnings = quality.get("warnings") or []
+    if warnings:
+        parts.insert(1, "<ul style='background:#fff6e0;border:1px solid #f0c36d;padding:.6em 2em'>"
+                     + "".join(f"<li>{escape(w)}</li>" for w in warnings) + "</ul>")
     parts += [_question(name, quality) for name in questions]
     parts.append(_exam(quality.get("exam_per_task") or []))
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>Label quality</title><style>{_STYLE}</style>"

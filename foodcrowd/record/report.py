@@ -1,13 +1,13 @@
-"""The report stage: ``report/index.html`` linking every output, and the closing summary printed at a glance."""
+"""The report stage: ``report/index.html`` linking every output; and the closing summary printed at a glance
+(by the entry point after every run, also a repeat whose stages were all skipped)."""
 from __future__ import annotations
 
-import html
 import json
 import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["report_stage", "closing_lines", "print_closing"]
+__all__ = ["report_stage", "closing_lines", "print_closing", "render_closing"]
 
 
 def _fmt(value: Any, kind: str = "") -> str:
@@ -22,6 +22,16 @@ def _fmt(value: Any, kind: str = "") -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
     return str(value)
+
+
+def _model_value(m: dict) -> str:
+    """Accuracy with macro-F1 beside it, and any class the model never predicts (accuracy alone hides it)."""
+    text = _fmt(m.get("accuracy"), "pct")
+    if m.get("macro_f1") is not None:
+        text += f"  (macro-F1 {m['macro_f1']:.3f}"
+        never = m.get("never_predicted") or []
+        text += f"; never predicts {', '.join(map(str, never))})" if never else ")"
+    return text
 
 
 def closing_lines(summary: dict, run_dir: Path) -> list[tuple[str, str]]:
@@ -42,56 +52,69 @@ def closing_lines(summary: dict, run_dir: Path) -> list[tuple[str, str]]:
         ("exam pass rate", _fmt(exam.get("pass_rate"), "pct") + (f" of {exam['takers']} takers" if exam.get("takers") else "")),
     ]
     methods = labels.get("method") or {}
+    basis = " against the expert's golden set" if summary.get("golden") else ""
     predicted = ((summary.get("prediction") or {}).get("label_accuracy")) or {}
-    rows += [(f"label accuracy {q} ({methods.get(q, '-')})",
-              _fmt(v, "pct") + (f" (predicted {_fmt(predicted[q], 'pct')})" if q in predicted else ""))
+    rows += [(f"label accuracy {q} ({methods.get(q, '-')})", _fmt(v, "pct") + (basis if v is not None else "")
+              + (f" (predicted {_fmt(predicted[q], 'pct')})" if q in predicted and not basis else ""))
              for q, v in acc.items()]
-    rows += [(f"model accuracy {q}", _fmt((m or {}).get("accuracy"), "pct")) for q, m in model.items()]
-    rows += [(f"dataset {k}", str(v)) for k, v in datasets.items() if k in ("raw", "annotated") and v]
+    rows += [(f"model accuracy {q}", _model_value(m or {})) for q, m in model.items()]
+    rows += [(f"dataset {k}", str(v)) for k, v in datasets.items() if k in ("raw", "golden", "annotated", "reviewed") and v]
     rows.append(("report", str(run_dir / "report" / "index.html")))
     return rows
 
 
-def print_closing(summary: dict, run_dir: Path) -> None:
+def render_closing(summary: dict, run_dir: Path, width: int | None = None) -> str:
+    """The closing summary as printed: a table of figures, then the paths on lines of their own (never
+    cut: a terminal wraps them, and they stay one string to copy). ``width``: the table's width (default:
+    the terminal's, between 80 and 120)."""
+    import io
+
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"foodcrowd: {summary.get('experiment_name')} ({summary.get('status')})", show_header=False)
     table.add_column(style="bold")
     table.add_column()
-    for label, value in closing_lines(summary, run_dir):
-        table.add_row(label, value)
-    Console(width=min(120, max(80, os.get_terminal_size(0).columns if os.isatty(0) else 100))).print(table)
+    rows = closing_lines(summary, run_dir)
+    for label, value in rows:
+        if label != "report":
+            table.add_row(label, value)
+    if width is None:
+        width = min(120, max(80, os.get_terminal_size(0).columns if os.isatty(0) else 100))
+    buf = io.StringIO()
+    Console(file=buf, width=width, force_terminal=False, color_system=None).print(table)
+    paths = [("report", dict(rows).get("report"))]
+    task = (summary.get("model") or {}).get("tracker_task")
+    if task:  # this run's own ClearML session (a killed run's leftover one is never named here)
+        zipped = Path(run_dir) / "clearml" / "offline" / f"{task}.zip"
+        paths.append(("clearml", str(zipped) if str(task).startswith("offline-") else f"task {task}"))
+    return buf.getvalue() + "".join(f"{label}: {value}\n" for label, value in paths)
 
 
-def _links(run_dir: Path) -> list[tuple[str, Path]]:
-    wanted = ["labels/labels.html", "datasets/preview.html", "summary.json", "toloka/plan.json", "toloka/estimate.json"]
-    found = [(w, run_dir / w) for w in wanted if (run_dir / w).exists()]
-    found += [(str(p.relative_to(run_dir)), p) for p in sorted(run_dir.glob("**/*.png"))
-              if "clearml" not in p.parts and "report" not in p.parts][:24]
-    return found
+def print_closing(summary: dict, run_dir: Path) -> None:
+    print(render_closing(summary, run_dir), end="", flush=True)
 
 
 def report_stage(ctx) -> dict:
-    """Write report/index.html (closing summary + links + plots); print the closing summary."""
+    """Write report/index.html: figures, accuracy with per-class F1, confusion tables, the item grid and
+    links to every artifact (:mod:`foodcrowd.record.run_report`). The closing summary is printed by the
+    entry point after the run (also when every stage was skipped). The crowd model's prediction is checked
+    against what the run obtained (``prediction.obtained``, ``prediction.difference``)."""
     from foodcrowd.crowd.predict import compare
+    from foodcrowd.record.run_report import write_run_report
 
     summary = json.loads((ctx.run_dir / "summary.json").read_text())
     checked = {"prediction": compare(summary)} if (summary.get("prediction") or {}).get("label_accuracy") else {}
-    summary = {**summary, **({"prediction": {**summary["prediction"], **checked["prediction"]}} if checked else {})}
-    rows = closing_lines(summary, ctx.run_dir)
-    esc = html.escape
-    table = "\n".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    links = "\n".join(
-        f'<li><a href="../{esc(rel)}">{esc(rel)}</a></li>' if not rel.endswith(".png")
-        else f'<li>{esc(rel)}<br><img src="../{esc(rel)}" style="max-width:480px"></li>'
-        for rel, _ in _links(ctx.run_dir))
-    stages = "".join(f"<tr><td>{esc(n)}</td><td>{s['seconds']:.2f} s{' (skipped)' if s['skipped'] else ''}</td></tr>"
-                     for n, s in summary.get("stages", {}).items())
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>foodcrowd: {esc(str(summary.get('experiment_name')))}</title>
-<style>body{{font-family:sans-serif;max-width:980px;margin:2em auto}}th{{text-align:left;padding-right:2em}}</style></head>
-<body><h1>foodcrowd run: {esc(str(summary.get('experiment_name')))}</h1>
-<table>{table}</table><h2>Stages</h2><table>{stages}</table><h2>Outputs</h2><ul>{links}</ul></body></html>"""
-    (ctx.out_dir / "index.html").write_text(page)
-    print_closing({**summary, "status": "ok"}, ctx.run_dir)
-    return {"summary": {"report": str(ctx.out_dir / "index.html"), **checked}}
+    if checked:
+        summary = {**summary, "prediction": {**summary["prediction"], **checked["prediction"]}}
+    status = "stopped_at_budget" if (summary.get("budget") or {}).get("stopped") else "ok"  # the last stage
+    summary = {**summary, "status": status}
+    rows = [r for r in closing_lines(summary, ctx.run_dir) if r[0] != "report"]
+    questions = list((ctx.plain.get("questions") or {}).keys())
+    warnings = list((summary.get("labels") or {}).get("warnings") or [])
+    for q, m in ((summary.get("model") or {}).get("metrics") or {}).items():
+        if m.get("never_predicted"):
+            warnings.append(f"model, {q}: class(es) {', '.join(m['never_predicted'])} never predicted on the "
+                            f"validation items (accuracy {100 * m['accuracy']:.1f}%, macro-F1 {m['macro_f1']:.3f})")
+    path = write_run_report(ctx.out_dir / "index.html", ctx.run_dir, summary, rows, questions, warnings)
+    return {"summary": {"report": str(path), **checked}}

@@ -15,6 +15,8 @@ from typing import Any
 __all__ = ["Summary", "SCHEMA_VERSION", "merge"]
 
 SCHEMA_VERSION = 1
+_FAILED_KEYS = ("schema_version", "experiment_name", "action", "status", "run_dir", "started_at", "finished_at",
+                "error", "stages")
 
 
 def merge(into: dict, new: dict) -> dict:
@@ -71,9 +73,29 @@ class Summary:
 
     def write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.data, indent=2, default=str) + "\n")
-        tmp.replace(self.path)
+        text = json.dumps(self.data, indent=2, default=str) + "\n"
+        try:
+            tmp = self.path.with_suffix(".json.tmp")
+            try:
+                tmp.write_text(text)
+                tmp.replace(self.path)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+        except OSError:
+            if self.data.get("status") != "failed" or not self.path.is_file():
+                raise
+            # a full disk: the record still says "failed", rewritten in place in the blocks the running
+            # record already holds (compact JSON, without the bulky parts if need be)
+            for data in (self.data, {k: v for k, v in self.data.items() if k in _FAILED_KEYS}):
+                try:
+                    with open(self.path, "r+b") as fh:
+                        fh.write(json.dumps(data, default=str).encode() + b"\n")
+                        fh.truncate()
+                    return
+                except OSError:
+                    continue
+            raise
 
     def objective(self, plain: dict) -> float:
         """The value a sweeper maximises: ``plain['objective']`` read from the record; -inf over budget."""

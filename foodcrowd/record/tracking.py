@@ -123,6 +123,40 @@ class ClearMLTracker(Tracker):
             self.artifact("summary", path)
 
 
+class LazyTracker(Tracker):
+    """Opens the ClearML task on first use (or :meth:`open`): checks that need no spending, and a repeat
+    run whose stages are all skipped, leave no empty task behind."""
+
+    enabled = True
+
+    def __init__(self, opener) -> None:
+        self._opener, self.real = opener, None
+
+    def open(self) -> Tracker:
+        if self.real is None:
+            self.real = self._opener()
+        return self.real
+
+    @property
+    def task_id(self):  # type: ignore[override]
+        return self.real.task_id if self.real is not None else None
+
+    @property
+    def session_dir(self):  # type: ignore[override]
+        return self.real.session_dir if self.real is not None else None
+
+    def scalar(self, *a, **k): self.open().scalar(*a, **k)
+    def single(self, *a, **k): self.open().single(*a, **k)
+    def params(self, *a, **k): self.open().params(*a, **k)
+    def confusion(self, *a, **k): self.open().confusion(*a, **k)
+    def bars(self, *a, **k): self.open().bars(*a, **k)
+    def artifact(self, *a, **k): self.open().artifact(*a, **k)
+
+    def finish(self, summary):
+        if self.real is not None:
+            self.real.finish(summary)
+
+
 _CURRENT: Tracker = Tracker()
 
 
@@ -182,36 +216,42 @@ def tracking_session(plain: dict, run_dir: Path) -> Iterator[Tracker]:
     if not tr.get("enabled") or plain.get("action") == "plan":  # a plan-only run creates nothing, no task either
         yield _CURRENT
         return
-    offline, user_conf = _decide_offline(tr)
-    home = Path(run_dir) / "clearml"
-    home.mkdir(parents=True, exist_ok=True)
-    conf = home / "clearml.conf"
-    conf.write_text(_CONF_TEMPLATE.format(include=f'include file("{user_conf}")' if user_conf and not offline else ""))
+    offline, user_conf = _decide_offline(tr)  # a required server that is down stops the run here
     saved = {k: os.environ.get(k) for k in ("CLEARML_CONFIG_FILE", "CLEARML_OFFLINE_MODE", "CLEARML_CACHE_DIR")}
-    os.environ["CLEARML_CONFIG_FILE"] = str(conf)
-    os.environ["CLEARML_CACHE_DIR"] = str(home)  # the offline session folder lives under it
-    if offline:
-        os.environ["CLEARML_OFFLINE_MODE"] = "1"
-    else:
-        os.environ.pop("CLEARML_OFFLINE_MODE", None)
-    tracker: Tracker = _CURRENT
-    task = None
-    try:
+    opened: list = []
+
+    def _open() -> ClearMLTracker:
+        home = Path(run_dir) / "clearml"
+        home.mkdir(parents=True, exist_ok=True)
+        conf = home / "clearml.conf"
+        conf.write_text(_CONF_TEMPLATE.format(include=f'include file("{user_conf}")' if user_conf and not offline else ""))
+        os.environ["CLEARML_CONFIG_FILE"] = str(conf)
+        os.environ["CLEARML_CACHE_DIR"] = str(home)  # the offline session folder lives under it
+        if offline:
+            os.environ["CLEARML_OFFLINE_MODE"] = "1"
+        else:
+            os.environ.pop("CLEARML_OFFLINE_MODE", None)
         from clearml import Task
 
         Task.set_offline(offline)
         task = Task.init(project_name=tr.get("project", "foodcrowd"), task_name=tr.get("task_name", "run"),
                          reuse_last_task_id=False, auto_connect_frameworks=False, auto_resource_monitoring=False,
                          auto_connect_arg_parser=False, auto_connect_streams=False)
+        opened.append(task)
         session = Path(task.get_offline_mode_folder()) if offline else None
-        tracker = _CURRENT = ClearMLTracker(task, session)
+        real = ClearMLTracker(task, session)
         task.connect_configuration(redact({k: v for k, v in plain.items() if k != "hydra"}), name="config",
                                    description="the resolved foodcrowd config (secrets removed)")
-        tracker.params("run", {"run_dir": str(run_dir), "offline": offline})
+        real.params("run", {"run_dir": str(run_dir), "offline": offline})
+        return real
+
+    tracker = _CURRENT = LazyTracker(_open)
+    try:
         yield tracker
     finally:
         try:
-            if task is not None:
+            if opened:
+                task = opened[0]
                 summary_path = Path(run_dir) / "summary.json"
                 summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
                 tracker.finish(summary)

@@ -1,7 +1,8 @@
 """Bad data: find the items whose files cannot be shown to annotators, and say why.
 
 Every item with a local ``path`` is checked: missing, zero-byte, not an image, corrupt (the header reads
-but the pixels do not decode), or a duplicate (same content hash as an earlier item; the first is kept).
+but the pixels do not decode), too large (over Pillow's decompression-bomb limit, see :mod:`foodcrowd.images`), or a duplicate (same
+content hash as an earlier item; the first is kept).
 The run continues on the rest unless more than ``dataset.max_bad_share`` of the items are bad.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from foodcrowd.errors import UserError
 
 __all__ = ["BadDataError", "check_files", "issues_report", "raise_if_too_many", "REASONS"]
 
-REASONS = ("missing", "zero_byte", "not_an_image", "corrupt", "duplicate")
+REASONS = ("missing", "zero_byte", "not_an_image", "corrupt", "too_large", "duplicate")
 
 
 class BadDataError(UserError):
@@ -30,7 +31,9 @@ def _sha256(path: Path) -> str:
 
 def _problem(path: Path) -> tuple[str, str] | None:
     """(reason, detail) for an unusable file, or None when it decodes as an image."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
+
+    from foodcrowd.images import ImageTooLarge, open_reduced
 
     if not path.exists():
         return "missing", "no such file"
@@ -40,11 +43,13 @@ def _problem(path: Path) -> tuple[str, str] | None:
         return "zero_byte", "the file is empty"
     fmt = None
     try:
-        with Image.open(path) as img:
+        with open_reduced(path, max_side=512) as img:  # a decode check needs no full-size pixels
             fmt = img.format
             img.load()
             if img.width < 1 or img.height < 1:
                 return "corrupt", "the image has no pixels"
+    except ImageTooLarge as err:
+        return "too_large", str(err)
     except UnidentifiedImageError:
         return "not_an_image", "not a file format PIL can read as an image"
     except (OSError, SyntaxError, ValueError) as err:

@@ -187,3 +187,47 @@ def _dataview_weights_fit_questions(plain: dict) -> Iterator[Problem]:
             for cls in sorted(set(map(str, spec)) - set(classes)) if classes else ():
                 yield Problem(f"dataview.weights.{name}.{cls}", f"is not a class of question {name}",
                               f"one of: {', '.join(classes)}")
+
+
+@check
+def _instructions_readable(plain: dict) -> Iterator[Problem]:
+    """``interface.instructions`` names a readable file (relative to conf/): found before anything exists."""
+    from pathlib import Path
+
+    from foodcrowd import CONF_DIR
+
+    name = (plain.get("interface") or {}).get("instructions")
+    if not name:
+        return
+    path = Path(str(name)).expanduser()
+    path = path if path.is_absolute() else CONF_DIR / path
+    if not path.is_file():
+        yield Problem("interface.instructions", f"{path} is not a readable file",
+                      "name a markdown file relative to conf/ (e.g. instructions/food.md) or an absolute path")
+
+
+@check
+def _golden_set_fits(plain: dict) -> Iterator[Problem]:
+    """golden=label_studio: the expert's candidates must be able to hold the exam and the control tasks."""
+    golden = plain.get("golden") or {}
+    if golden.get("source") != "label_studio":
+        return
+    exam, control = plain.get("exam") or {}, (plain.get("quality") or {}).get("control_tasks") or {}
+    need = (int(exam.get("size") or 0) if exam.get("form", "none") != "none" and not exam.get("items") else 0) \
+        + (int(control.get("sample") or 0) if control.get("enabled") and not control.get("items") else 0)
+    if need > int(golden.get("size") or 0):
+        yield Problem("golden.size", f"{golden.get('size')} candidates cannot hold exam.size + control_tasks.sample "
+                      f"= {need} expert-labelled items", f">= {need}, or lower exam.size / quality.control_tasks.sample")
+
+
+@check
+def _label_studio_token_present(plain: dict) -> Iterator[Problem]:
+    """An existing Label Studio (review.url) needs its token in the environment when it will be used."""
+    import os
+
+    review = plain.get("review") or {}
+    used = plain.get("action") in ("preview", "review") or (plain.get("golden") or {}).get("source") == "label_studio"
+    env = review.get("token_env") or "LABEL_STUDIO_API_KEY"
+    if used and review.get("url") and not os.environ.get(env):
+        yield Problem("review.url", f"is set but ${env} is empty",
+                      f"export {env}=<the token from Label Studio's Account & Settings>, or review.url=null")

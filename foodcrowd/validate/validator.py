@@ -57,6 +57,7 @@ def _problem(key: str, err: Exception) -> Problem:
 
 def validate(cfg: DictConfig | dict) -> dict[str, Any]:
     """Validate a composed config; return it as plain containers, or raise ConfigError listing everything."""
+    from foodcrowd.validate import trainer_checks  # noqa: F401  (registers its check)
     from foodcrowd.validate.checks import run_checks
 
     plain = to_plain(cfg)

@@ -4,7 +4,9 @@ from memory, and a file server that keeps what is uploaded and serves it back.
 Written from the request/response shapes ClearML 2.1's SDK sends and expects (``{"meta": ..., "data": ...}``,
 a JWT whose payload carries ``api_version``), as observed by running the SDK against it; not a copy of the
 server. Only what Dataset.create / add_files / set_metadata / logger / upload / finalize / get /
-get_local_copy use is implemented. ``calls`` records every endpoint in order.
+get_local_copy use is implemented; any other endpoint is refused with ClearML's error shape (HTTP 400),
+so an SDK call the tests do not expect fails them. ``calls`` records every endpoint in order, ``unknown``
+the refused ones.
 """
 from __future__ import annotations
 
@@ -60,6 +62,7 @@ def _tag_query(terms: list[str]) -> tuple[list[str], list[str]]:
 class FakeClearML:
     def __init__(self) -> None:
         self.calls: list[str] = []
+        self.unknown: list[str] = []  # endpoints called that this stand-in refused
         self.tasks: dict[str, dict] = {}
         self.projects: dict[str, dict] = {}
         self.files: dict[str, bytes] = {}
@@ -101,9 +104,32 @@ class FakeClearML:
             body = [json.loads(line) for line in request.text.splitlines() if line.strip()]
         self.calls.append(ep)
         handler = getattr(self, "_" + ep.replace(".", "_"), None)
-        data = handler(body) if handler else {"updated": 1, "fields": {}}
+        if handler is None:  # like the real server: an endpoint it does not know is an error, so a call
+            self.unknown.append(ep)  # the SDK makes that this stand-in does not model fails the test
+            context.status_code = 400
+            return {"meta": {"id": uuid.uuid4().hex, "trx": "t", "endpoint": {"name": ep}, "result_code": 400,
+                             "result_subcode": 0, "result_msg": f"Invalid request path /{ep}", "error_stack": ""},
+                    "data": {}}
+        data = handler(body)
         return {"meta": {"id": uuid.uuid4().hex, "trx": "t", "endpoint": {"name": ep}, "result_code": 200,
                          "result_subcode": 0, "result_msg": "OK", "error_stack": ""}, "data": data}
+
+    # endpoints whose effect no test reads: answered, but explicitly (anything else is refused)
+    def _debug_ping(self, body):
+        return {"msg": "ClearML server"}
+
+    def _projects_update(self, body):
+        project = self.projects.get(body.get("project"))
+        if project is not None:
+            project.update({k: v for k, v in body.items() if k != "project"})
+        return {"updated": 1, "fields": {}}
+
+    def _tasks_edit_hyper_params(self, body):
+        task = self.tasks.get(body.get("task"))
+        if task is not None:
+            for p in body.get("hyperparams") or []:
+                task.setdefault("hyperparams", {}).setdefault(p.get("section", "General"), {})[p.get("name")] = p
+        return {"updated": 1, "fields": {}}
 
     def _auth_login(self, body):
         return {"token": self.token}

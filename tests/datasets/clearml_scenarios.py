@@ -39,7 +39,7 @@ def push(root: str, ref: str) -> dict:
         return {"first": first, "again": again, "creates_first": creates,
                 "creates_again": fake.calls.count("tasks.create") - creates,
                 "tasks": [_task_summary(fake, t) for t in fake.tasks.values()], "events": events,
-                "uploaded": sorted(fake.files)}
+                "uploaded": sorted(fake.files), "unknown": fake.unknown}
 
 
 def get(root: str, ref: str) -> dict:
@@ -50,15 +50,16 @@ def get(root: str, ref: str) -> dict:
     from tests.datasets.clearml_fake import FakeClearML
 
     with requests_mock.Mocker() as m:
-        FakeClearML().install(m)
+        fake = FakeClearML().install(m)
         ids = push_now(ref, Registry(root))
         version = Registry(root).version(ref)
         elsewhere = Path(root).parent / "another-machine"
         folder = get_local(ids[version.id], root=elsewhere)  # not in that registry: read from the server
         by_name = get_local(f"{version.project}/{version.name}/{version.version}", root=elsewhere)
+        by_foodcrowd_id = get_local(version.id, root=elsewhere)  # found by its tag foodcrowd-id:<id>
         return {"folder": str(folder), "files": sorted(p.relative_to(folder).as_posix()
                                                        for p in folder.rglob("*") if p.is_file()),
-                "by_name": str(by_name)}
+                "by_name": str(by_name), "by_foodcrowd_id": str(by_foodcrowd_id), "unknown": fake.unknown}
 
 
 def offline(root: str, ref: str) -> dict:

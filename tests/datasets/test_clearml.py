@@ -84,6 +84,7 @@ def test_the_server_is_read_from_clearml_conf_and_offline_mode_wins(tmp_path, mo
 def test_push_creates_parents_first_with_files_metadata_tables_and_plots(tmp_path, lineage):
     reg, raw, ann = lineage
     out = _scenario(tmp_path, "push", reg, ann.ref)
+    assert out["unknown"] == []  # the stand-in refuses endpoints it does not model: none were called
     assert out["first"]["pushed"] is True and out["creates_first"] == 2 and out["creates_again"] == 0
     tasks = {t["name"]: t for t in out["tasks"]}
     assert tasks["raw"]["parents"] == [] and tasks["annotated"]["parents"] == [tasks["raw"]["id"]]
@@ -102,6 +103,8 @@ def test_get_reads_a_version_from_the_server_when_it_is_not_local(tmp_path, line
     reg, raw, ann = lineage
     out = _scenario(tmp_path, "get", reg, ann.id)
     assert out["files"] == sorted(ann.files()) and out["by_name"] == out["folder"]
+    assert out["by_foodcrowd_id"] == out["folder"]  # `datasets get <foodcrowd id>` finds it by its tag
+    assert out["unknown"] == []
 
 
 def test_offline_mode_records_a_root_version_and_refuses_a_child_clearly(tmp_path, lineage):

@@ -63,3 +63,20 @@ def test_module_entry_point_runs_in_a_subprocess(reg):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert [v["ref"] for v in json.loads(proc.stdout)] == ["food/raw/1", "food/annotated/1"]
+
+
+def test_gc_also_cleans_the_training_caches_beside_the_registry(tmp_path, capsys):
+    home = tmp_path / "home"
+    reg = Registry(home / "datasets")
+    reg.register("food", "raw", make_images(tmp_path / "img", 3))
+    cache = home / "cache" / "train"
+    cache.mkdir(parents=True)
+    (cache / "images-64px-abc.pt").write_bytes(b"x" * 2_000_000)
+    (cache / ".images-64px-def.pt.123.tmp").write_bytes(b"x" * 1000)
+    (cache / "notes.txt").write_text("not ours")
+    code, out, _ = _cli(reg, capsys, "gc", "--keep-caches")
+    assert code == 0 and "training cache" not in out and (cache / "images-64px-abc.pt").exists()
+    code, out, _ = _cli(reg, capsys, "gc")
+    assert code == 0 and "freed 2 training cache files, 2.00 MB" in out
+    assert sorted(p.name for p in cache.iterdir()) == ["notes.txt"]
+    assert reg.version("food/raw").n_files == 3  # the registry itself is untouched

@@ -45,7 +45,7 @@ def emulator(crowd_cfg: dict, world: pd.DataFrame | None, state_dir, retries: in
 
     handle = start(crowd_cfg, QUESTIONS, world, state_dir)
     try:
-        yield handle, tc.TolokaClient("test-token", url=handle.url, retries=retries, timeout=30)
+        yield handle, tc.TolokaClient(handle.token, url=handle.url, retries=retries, timeout=30)
     finally:
         handle.stop()
 

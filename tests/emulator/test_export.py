@@ -11,6 +11,10 @@ from tests.emulator.conftest import (answers_of, crowd, emulator, make_pool, mak
                                      run_until_closed, tasks_for)
 from tests.emulator.test_rules import CONTROL_BAN
 
+# permanent: at time_scale 1e7 a one-day ban has expired on the emulator's clock before the export is asked for
+PERMANENT_BAN = (CONTROL_BAN[0], CONTROL_BAN[1], tc.actions.RestrictionV2(scope="PROJECT", duration_unit="PERMANENT",
+                                                                        private_comment="control"))
+
 ALL = ["ACTIVE", "SUBMITTED", "APPROVED", "REJECTED", "SKIPPED", "EXPIRED"]
 FIELDS = ["ASSIGNMENT:assignment_id", "ASSIGNMENT:task_id", "ASSIGNMENT:worker_id", "ASSIGNMENT:status",
           "ASSIGNMENT:started", "ASSIGNMENT:submitted", "ASSIGNMENT:reward"]
@@ -24,7 +28,7 @@ def finished_pool(tmp_path_factory):
     pop = population({"good": {"share": 0.7, "accuracy": 1.0, "skip_rate": 0.1}, "bad": {"share": 0.3, "accuracy": 0.2}})
     with emulator(crowd(pop), world, tmp_path_factory.mktemp("export")) as (handle, client):
         project = make_project(client)
-        pool = make_pool(client, project.id, overlap=2, real=4, golden=1, rules=[CONTROL_BAN])
+        pool = make_pool(client, project.id, overlap=2, real=4, golden=1, rules=[PERMANENT_BAN])
         client.create_tasks(tasks_for(pool.id, world.iloc[:80]) + tasks_for(pool.id, world.iloc[80:], golden=True, infinite=True),
                             allow_defaults=True)
         run_until_closed(client, pool.id)

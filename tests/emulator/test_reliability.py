@@ -62,7 +62,7 @@ def test_restart_on_the_same_state_dir_continues_without_duplicates(tmp_path):
         expected = _food_run(client, world)
     slow = crowd(POP, time_scale=1.0)          # the pool barely moves before the "crash"
     handle = start(slow, QUESTIONS, world, tmp_path / "crashed")
-    client = tc.TolokaClient("t", url=handle.url, retries=3)
+    client = tc.TolokaClient(handle.token, url=handle.url, retries=3)
     project = make_project(client)
     training = make_training(client, project.id, size=5)
     exam_tasks = tasks_for(training.id, world.iloc[[1, 2, 3, 4, 6]], golden=True)
@@ -87,9 +87,12 @@ def test_restart_on_the_same_state_dir_continues_without_duplicates(tmp_path):
 
 def test_unknown_endpoints_answer_with_a_toloka_error(tmp_path, world):
     with emulator(crowd(POP), world, tmp_path) as (handle, client):
-        response = httpx.get(handle.url + "/api/v1/webhook-subscriptions")
-        assert response.status_code == 404 and response.json()["code"] == "DOES_NOT_EXIST"
-        assert "webhook-subscriptions" in response.json()["message"]
+        auth = {"Authorization": f"OAuth {handle.token}"}
+        response = httpx.get(handle.url + "/api/v1/no-such-things", headers=auth)
+        assert response.status_code == 404 and response.json()["code"] == "NOT_FOUND"   # never DOES_NOT_EXIST
+        assert "no-such-things" in response.json()["message"]
+        assert httpx.get(handle.url + "/api/v1/webhook-subscriptions", headers=auth).status_code == 200
+        assert httpx.get(handle.url + "/api/v1/webhook-subscriptions").json()["code"] == "AUTHENTICATION_ERROR"
         with pytest.raises(ApiError) as err:
             client.get_pool("424242")
         assert err.value.code == "DOES_NOT_EXIST" and err.value.status_code == 404

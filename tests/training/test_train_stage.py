@@ -98,8 +98,14 @@ def test_the_stage_reads_the_registered_version_through_the_dataview(tiny_run):
                                 tables={"labels": wide_labels(items, labels), "items": items.drop(columns=["path"])})
     ctx.results["register"] = {"annotated_dataset_id": version.id}
     model = train_stage(ctx)["summary"]["model"]
-    confident = int((labels.query("question == 'food_type'")["confidence"] >= 0.8).sum())
-    assert model["train_items"] + model["val_items"] == confident < 90  # dataview.where kept only these
+    from foodcrowd.act.training.data import split_is_val
+
+    food = labels.query("question == 'food_type'")
+    confident = set(food.loc[food["confidence"] >= 0.8, "item_id"])
+    is_val = dict(zip(items["item_id"], split_is_val(items["item_id"].tolist(), ctx.plain["trainer"]["val_fraction"])))
+    # dataview.where keeps only confident items for training; validation is every item's split, whatever the view
+    assert model["train_items"] == sum(1 for i in confident if not is_val[i]) < len(items) - sum(is_val.values())
+    assert model["val_items"] == sum(is_val.values())
     assert model["datasets_used"] == [version.id] and model["source"] == "dataview"
     assert model["evaluated_against"]["food_type"] == "ground_truth"  # truth came along in the items table
 

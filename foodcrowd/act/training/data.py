@@ -76,7 +76,9 @@ def _cache_key(item_ids: Sequence[str], paths: Sequence[str], size: int, version
 def _decode(path: str, size: int) -> np.ndarray:
     from PIL import Image
 
-    with Image.open(path) as img:
+    from foodcrowd.images import open_reduced
+
+    with open_reduced(path, max_side=size) as img:
         img = img.convert("RGB")
         if img.size != (size, size):
             img = img.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
@@ -110,11 +112,14 @@ def load_images(item_ids: Sequence[str], paths: Sequence[str], size: int, cache_
                                disable=len(paths) < 200)):
         try:
             out[i] = _decode(p, size)
-        except OSError as err:
+        except (OSError, ValueError) as err:  # ValueError: ImageTooLarge (files changed since the data stage)
             raise TrainingDataError(f"cannot read image {p}: {err}") from None
     images = torch.from_numpy(out)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-    torch.save({"item_ids": [str(i) for i in item_ids], "images": images}, tmp)
-    tmp.replace(cache)  # atomic: parallel sweep jobs may build the same cache
+    from foodcrowd.atomic import save_torch
+
+    try:  # atomic: parallel sweep jobs may build the same cache
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        save_torch({"item_ids": [str(i) for i in item_ids], "images": images}, cache)
+    except OSError as err:  # a cache is optional: a full disk costs the next run a rebuild, not this one
+        log.warning("image cache not written (%s: %s); training goes on without it", err.filename, err.strerror)
     return images, False

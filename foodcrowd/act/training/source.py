@@ -4,8 +4,9 @@ version was registered (a stage run on its own), the run dir's ``data/items.parq
 ``labels/labels.parquet`` (the same content).
 
 Either way the result is one row per item: ``item_id``, ``path`` (a local file), ``label_<q>``,
-``confidence_<q>``, ``weight`` (the DataView's sampling weight, 1.0 without one) and ``truth_<q>`` where the
-items table carries ground truth.
+``confidence_<q>``, ``weight`` (the DataView's sampling weight, 1.0 without one), ``in_view`` (whether the
+DataView's ``where`` keeps the row: only those train; validation is drawn from every row, so a DataView
+never changes what the model is scored on) and ``truth_<q>`` where the items table carries ground truth.
 """
 from __future__ import annotations
 
@@ -26,6 +27,14 @@ def _from_registry(plain: dict, annotated: str, raw: str | None) -> tuple[Any, d
     registry = Registry(plain["dataset"]["registry"])
     dataview = plain.get("dataview") or {}
     frame = resolve(dataview, registry, annotated=annotated, raw=raw, plain=plain)
+    if str(dataview.get("where") or "").strip() and not frame.empty:
+        # the view picks what the model trains on, never what it is scored on: validation is the same
+        # items whatever the DataView, so scores stay comparable across views (rows outside it: in_view False)
+        full = resolve({**dataview, "where": None, "weights": None}, registry, annotated=annotated, raw=raw, plain=plain)
+        weights = dict(zip(frame["item_id"], frame["weight"]))
+        full["in_view"] = full["item_id"].isin(weights.keys())
+        full["weight"] = full["item_id"].map(weights).fillna(0.0)
+        frame = full
     versions = sorted(set(map(str, frame["version_id"]))) if "version_id" in frame else [annotated]
     # the image cache key: the files' content hashes, so every version with the same images (each sweep
     # job registers its own annotated version of the same raw images) shares one cache

@@ -4,6 +4,7 @@ Question spec (``questions.<q>`` with ``type: tags``): ``classes`` is the tag vo
 ``params.min_tags`` / ``params.max_tags`` bound how many tags one answer may tick (see schema.json).
 
 - Toloka: an ``array_string`` output whose allowed values are the tags; a checkbox group widget.
+- Label Studio: a ``<Choices choice="multiple">`` over the tags (``labeling_config``).
 - Answers are normalised to one string: the ticked tags in vocabulary order joined by ``|``
   (``""`` for none), so they flow through the engine's ``task, worker, label`` tables unchanged.
 - Aggregation: each tag becomes a binary question (ticked "1" / not ticked "0") aggregated with the
@@ -78,6 +79,11 @@ class TagsLabel(LabelType):
         if self._bounds(spec)[0] > 0:
             component["validation"] = {"type": "condition.required", "hint": "Tick at least one tag"}
         return component
+
+    def labeling_config(self, name: str, spec: dict, options: list[dict], interface: dict, to_name: str = "image",
+                        first_hotkey: int = 1, multiple: bool = True) -> str:
+        """Label Studio: a ``<Choices choice="multiple">`` (tick every tag that applies)."""
+        return super().labeling_config(name, spec, options, interface, to_name, first_hotkey, multiple=True)
 
     # ---- answers ----------------------------------------------------------------------------------
     def parse(self, value: Any) -> list[str]:

@@ -1,0 +1,170 @@
+"""``report/index.html``: one self-contained page per run (no network: styles, script and thumbnails inline).
+
+- the closing figures; label accuracy and, for the model, accuracy next to macro-F1 and per-class F1, with
+  a flag on any class the model never predicts (a headline accuracy can hide it);
+- confusion matrices as tables shaded light-to-mid blue with dark figures (readable in print and on screen);
+- every item in a paged, filterable, sortable grid: thumbnail, aggregated label and confidence per question,
+  each annotator's answer, and the ground truth where it is known (accuracy only where truth exists);
+- warnings the run recorded (e.g. a method far from majority vote), and links to every artifact of the run.
+"""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["build_items", "write_run_report"]
+
+_SKIP_DIRS = {".stages", "report", ".hydra"}
+
+
+def _read(path: Path):
+    import pandas as pd
+
+    return pd.read_parquet(path) if path.is_file() else None
+
+
+def build_items(run_dir: Path, questions: list[str], thumbs: bool = True) -> list[dict]:
+    """One record per item: id, thumbnail (data URI or None), and per question the aggregated label,
+    confidence, truth (None if unknown) and the annotators' answers ``[[worker, answer], ...]``."""
+    from foodcrowd.datasets.previews import _thumb
+
+    items, labels, answers = (_read(run_dir / p) for p in ("data/items.parquet", "labels/labels.parquet",
+                                                           "toloka/answers.parquet"))
+    if items is None:
+        return []
+    by_label: dict[tuple[str, str], tuple[Any, Any]] = {}
+    if labels is not None:
+        for item, q, lab, conf in labels[["item_id", "question", "label", "confidence"]].itertuples(index=False):
+            by_label[(str(item), str(q))] = (lab, conf)
+    by_answer: dict[tuple[str, str], list] = {}
+    if answers is not None and len(answers):
+        real = answers[answers["kind"] == "task"] if "kind" in answers else answers
+        for item, q, worker, lab in real[["task", "question", "worker", "label"]].itertuples(index=False):
+            by_answer.setdefault((str(item), str(q)), []).append([str(worker), _plain(lab)])
+    out = []
+    for row in items.to_dict("records"):
+        item = str(row["item_id"])
+        rec = {"id": item, "thumb": _thumb(row["path"]) if thumbs and row.get("path") else None, "q": {}}
+        for q in questions:
+            lab, conf = by_label.get((item, q), (None, None))
+            truth = row.get(f"truth_{q}")
+            rec["q"][q] = {"label": _plain(lab), "conf": None if conf is None else round(float(conf), 3),
+                           "truth": _plain(truth), "answers": by_answer.get((item, q), [])}
+        out.append(rec)
+    return out
+
+
+def _plain(value):
+    import numpy as np
+
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item"):
+        value = value.item()
+    return value if isinstance(value, (int, float, bool)) else str(value)
+
+
+def _confusion_table(title: str, conf: dict) -> str:
+    classes, matrix = conf.get("classes") or [], conf.get("matrix") or []
+    if not classes or not matrix:
+        return ""
+    esc = html.escape
+    head = "".join(f"<th>{esc(str(c))}</th>" for c in classes)
+    rows = []
+    for c, row in zip(classes, matrix):
+        total = sum(row) or 1
+        cells = "".join(
+            f'<td style="background:rgba(46,110,200,{0.08 + 0.5 * v / total:.2f})">{v}</td>' for v in row)
+        rows.append(f"<tr><th>{esc(str(c))}</th>{cells}</tr>")
+    return (f'<figure class="cm"><figcaption>{esc(title)}</figcaption><table><tr><th class="corner">true \\ '
+            f'predicted</th>{head}</tr>{"".join(rows)}</table></figure>')
+
+
+def _pct(v) -> str:
+    return "-" if v is None else f"{100 * float(v):.1f}%"
+
+
+def _metrics_section(summary: dict) -> str:
+    esc = html.escape
+    labels, model = summary.get("labels") or {}, summary.get("model") or {}
+    acc = {k: v for k, v in (labels.get("accuracy") or {}).items() if k != "mean"}
+    methods = labels.get("method") or {}
+    rows = []
+    for q, v in acc.items():
+        rows.append(f"<tr><td>labels ({esc(str(methods.get(q, '-')))})</td><td>{esc(q)}</td><td>{_pct(v)}</td>"
+                    "<td>-</td><td>-</td></tr>")
+    for q, m in (model.get("metrics") or {}).items():
+        f1 = m.get("per_class_f1") or {}
+        never = m.get("never_predicted") or []
+        per = ", ".join(f"{esc(str(c))} {v:.2f}" + (' <b class="flag">never predicted</b>' if c in never else "")
+                        for c, v in f1.items()) or "-"
+        f1_macro = "-" if m.get("macro_f1") is None else f"{m['macro_f1']:.3f}"
+        rows.append(f"<tr><td>model</td><td>{esc(q)}</td><td>{_pct(m.get('accuracy'))}</td>"
+                    f"<td>{f1_macro}</td><td>{per}</td></tr>")
+    if not rows:
+        return "<p>No accuracy: no item has a known truth.</p>"
+    return ("<table class='metrics'><tr><th>what</th><th>question</th><th>accuracy</th><th>macro-F1</th>"
+            "<th>F1 per class</th></tr>" + "".join(rows) + "</table>"
+            "<p class='note'>Accuracy is against ground truth where it is known (labels) and on validation "
+            "items (model); questions without truth show none.</p>")
+
+
+def _artifacts(run_dir: Path, limit: int = 400) -> list[str]:
+    out = []
+    for p in sorted(run_dir.rglob("*")):
+        rel = p.relative_to(run_dir)
+        if not p.is_file() or rel.parts[0] in _SKIP_DIRS or any(x.startswith(".") for x in rel.parts):
+            continue
+        if rel.parts[0] == "clearml" and p.suffix != ".zip":  # the session's zip stands for its folder
+            continue
+        out.append(rel.as_posix())
+        if len(out) >= limit:
+            break
+    return out
+
+
+def write_run_report(path: Path, run_dir: Path, summary: dict, closing: list[tuple[str, str]],
+                     questions: list[str], warnings: list[str] = ()) -> Path:
+    """Write the page to ``path`` and return it."""
+    from foodcrowd.record._report_assets import CSS, SCRIPT
+
+    esc = html.escape
+    items = build_items(run_dir, questions)
+    figures = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in closing)
+    cms = "".join(_confusion_table(f"labels: {q}", c) for q, c in ((summary.get("labels") or {}).get("confusion") or {}).items())
+    cms += "".join(_confusion_table(f"model: {q}", c) for q, c in ((summary.get("model") or {}).get("confusion") or {}).items())
+    links = "".join(f'<li><a href="../{esc(a)}">{esc(a)}</a></li>' for a in _artifacts(run_dir))
+    warn = "".join(f"<li>{esc(w)}</li>" for w in warnings)
+    data = json.dumps({"questions": questions, "items": items}, separators=(",", ":")).replace("</", "<\\/")
+    name = esc(str(summary.get("experiment_name")))
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>foodcrowd: {name}</title>
+<style>{CSS}</style></head><body>
+<h1>foodcrowd run: {name} <small>({esc(str(summary.get('status')))})</small></h1>
+{f'<ul class="warnings">{warn}</ul>' if warn else ''}
+<section><h2>At a glance</h2><table class="figures">{figures}</table></section>
+<section><h2>Accuracy</h2>{_metrics_section(summary)}<div class="cms">{cms}</div></section>
+<section><h2>Items</h2>
+<div class="controls">
+ <input id="q" type="search" placeholder="filter: item, label, annotator" aria-label="filter">
+ <select id="only" aria-label="show"><option value="all">all items</option>
+  <option value="wrong">label differs from truth</option><option value="split">annotators disagree</option>
+  <option value="low">confidence below 0.7</option></select>
+ <select id="per" aria-label="items per page"><option>25</option><option selected>50</option><option>100</option>
+  <option value="0">all</option></select>
+ <button id="prev" type="button">&larr; previous</button><span id="pageinfo"></span>
+ <button id="next" type="button">next &rarr;</button>
+</div>
+<table id="grid"><thead></thead><tbody></tbody></table></section>
+<section><h2>Artifacts</h2><ul class="links">{links}</ul></section>
+<script id="data" type="application/json">{data}</script>
+<script>{SCRIPT}</script></body></html>"""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path

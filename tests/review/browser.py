@@ -1,0 +1,51 @@
+"""What an expert does in Label Studio, as clicks: open a task of a project, pick choices, submit."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from foodcrowd.review.client import LabelStudioClient
+
+
+def tasks_by_item(server, project_id: int) -> dict[str, dict]:
+    with LabelStudioClient(server.url, server.credentials.token) as client:
+        return {str(t["data"]["item_id"]): t for t in client.export(project_id)}
+
+
+def project_id_from(text: str) -> int:
+    """The project id in the ``.../projects/<id>/data`` URL foodcrowd printed."""
+    import re
+
+    found = re.findall(r"/projects/(\d+)/data", text)
+    assert found, f"no Label Studio project URL in: {text[-1500:]}"
+    return int(found[-1])
+
+
+def label_by_clicking(page, server, project_id: int, task_id: int, picks: list[str], unpick: list[str] = (),
+                      screenshot: Path | None = None) -> None:
+    """Open the task in the labeling view, click each choice text in ``picks`` (and ``unpick`` to clear a
+    pre-selected one first), screenshot, click Submit, and wait until Label Studio stored the annotation."""
+    page.goto(f"{server.url}/projects/{project_id}/data?task={task_id}")
+    page.get_by_role("button", name="Submit").wait_for(timeout=90_000)
+    if page.get_by_text("Labeling Instructions").count():
+        page.keyboard.press("Escape")       # the instructions pop up first; close them
+    for text in [*unpick, *picks]:   # each choice is a radio / checkbox named after its text
+        page.locator(f"input[name={json.dumps(text)}]").click()
+    page.wait_for_timeout(300)
+    if screenshot is not None:
+        page.screenshot(path=str(screenshot))
+    before = _annotations(server, project_id, task_id)
+    page.get_by_role("button", name="Submit").click()
+    deadline = time.monotonic() + 60
+    while _annotations(server, project_id, task_id) <= before:
+        assert time.monotonic() < deadline, f"task {task_id}: the submitted annotation never reached the server"
+        time.sleep(0.5)
+
+
+def _annotations(server, project_id: int, task_id: int) -> int:
+    with LabelStudioClient(server.url, server.credentials.token) as client:
+        for t in client.export(project_id):
+            if t["id"] == task_id:
+                return len([a for a in t.get("annotations") or () if not a.get("was_cancelled")])
+    return 0
