@@ -184,6 +184,16 @@ def _register(ctx, result: dict) -> dict:
     return {**result, "answers_dataset_id": version.id}
 
 
+def _bought_here(out: Path) -> bool:
+    import json
+
+    path = out / "state.json"
+    try:
+        return bool(path.exists() and json.loads(path.read_text()).get("downloaded", {}).get("all"))
+    except ValueError:
+        return False
+
+
 def _reuse(ctx) -> dict | None:
     """The crowd stage's result from an answers version already bought: nothing created, nothing paid."""
     from foodcrowd.datasets import DatasetNotFoundError
@@ -199,6 +209,8 @@ def _reuse(ctx) -> dict | None:
         except DatasetNotFoundError as err:
             raise UserError(f"{named!r} names no version in the registry {registry.root}", "crowd.answers", err.fix) from None
     else:
+        if _bought_here(out):
+            return None   # this run dir bought them (a resumed run): its own tables, its own cost
         version = find_answers(registry, plain["dataset"], ctx.key)
         if version is None:
             return None

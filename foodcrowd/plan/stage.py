@@ -82,7 +82,7 @@ def _within_budget(plain: dict, plan, data: dict, build):
         plan = build(items.iloc[:n].reset_index(drop=True))
         record.update(items_bought=n, stopped=True, upper_bound_usd=plan.estimate["cost_max_usd"],
                       planned_upper_bound_usd=full["cost_max_usd"], planned_cost_usd=full["cost_usd"])
-        log.warning("budget_usd $%.2f: buying %d of %d items (upper bound $%.2f, expected $%.2f); the rest is left "
+        log.info("budget_usd $%.2f: buying %d of %d items (upper bound $%.2f, expected $%.2f); the rest is left "
                     "unbought (budget_policy=stop_at_cap)", float(budget), n, full["items"],
                     plan.estimate["cost_max_usd"], plan.estimate["cost_usd"])
     plan.estimate["budget"] = record
@@ -99,6 +99,11 @@ def plan_stage(ctx) -> dict:
     write_json(ctx.out_dir / "plan.json", doc)
     write_json(ctx.out_dir / "estimate.json", plan.estimate)
     print_estimate(plan.estimate, budget=ctx.plain.get("budget_usd"))
+    b = plan.estimate["budget"]
+    if b["stopped"]:
+        log.warning("budget_usd $%.2f: buying %d of %d items (upper bound $%.2f, expected $%.2f); the rest is left "
+                    "unbought (budget_policy=stop_at_cap)", float(b["budget_usd"]), b["items_bought"], b["items_planned"],
+                    b["upper_bound_usd"], plan.estimate["cost_usd"])
     # the crowd model's forecast: label accuracy, workforce, shortfall (foodcrowd/crowd/predict.py)
     prediction = predict(ctx.plain, data["items"], data["exam"], data["control"])
     write_json(ctx.out_dir / "prediction.json", prediction)

@@ -93,6 +93,7 @@ def _job_row(job: Path, sweep_dir: Path) -> dict[str, Any]:
         row[f"tracked_val_accuracy_{q}"] = v
     value = _get(s, objective_key)
     over = budget is not None and row["cost_usd"] is not None and row["cost_usd"] > budget
+    over = over or s.get("status") == "over_budget"   # refused before anything was created: $0, never the best
     row["objective"] = float("-inf") if over else value
     row["budget_usd"], row["over_budget"] = budget, bool(over)
     if over and row["status"] == "ok":
