@@ -93,6 +93,7 @@ def _job_row(job: Path, sweep_dir: Path) -> dict[str, Any]:
         row[f"tracked_val_accuracy_{q}"] = v
     value = _get(s, objective_key)
     over = budget is not None and row["cost_usd"] is not None and row["cost_usd"] > budget
+    over = over or s.get("status") == "over_budget"   # refused before anything was created: $0, never the best
     row["objective"] = float("-inf") if over else value
     row["budget_usd"], row["over_budget"] = budget, bool(over)
     if over and row["status"] == "ok":
@@ -241,6 +242,9 @@ class SweepReport(Callback):
         try:
             paths = write_report(sweep_dir, self.name)
             print(f"foodcrowd: sweep report {paths['html']}", file=sys.stderr)
+            from foodcrowd.record.frontier import write_frontier   # the cost frontier (cost, accuracy, duration)
+
+            print(f"foodcrowd: cost frontier {write_frontier(sweep_dir)['png']}", file=sys.stderr)
         except Exception as err:  # a report must never turn a finished sweep into a failure
             log.error("sweep report failed for %s: %s", sweep_dir, err)
 

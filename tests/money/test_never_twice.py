@@ -76,7 +76,7 @@ def test_a_platform_error_that_is_not_json_is_one_clear_line(tmp_path):
     assert "crowd.url: the platform answered with a body that is not JSON ('Internal Server Error')" in proc.stderr
 
 
-SMALL = ["+experiment=food", "dataset.size=150", "model=none", "tracking=none", "crowd.upload_batch_size=40",
+SMALL = ["+experiment=food", "dataset.size=60", "model=none", "tracking=none", "crowd.upload_batch_size=40",
          "crowd.poll_interval_seconds=0.05"]
 HEAVY = ["crowd.faults.rate_429=0.15", "crowd.faults.rate_500=0.15", "crowd.faults.rate_503=0.15",
          "crowd.faults.rate_drop=0.15", "crowd.faults.retry_after_seconds=0", "crowd.faults.max_in_row=5"]
