@@ -91,7 +91,10 @@ def write_frontier(sweep_dir: Path) -> dict[str, Path]:
                      **{k: v for k, v in row.items() if k.startswith("label_accuracy_")}})
     marked = frontier_rows(rows)
     paths = {"csv": sweep_dir / "frontier.csv", "png": sweep_dir / "frontier.png"}
-    pd.DataFrame(marked).to_csv(paths["csv"], index=False)
+    columns = ["job", "policy", "overlap", "dynamic_overlap", "aggregation", "reward_per_page", "cost_usd",
+               "label_accuracy", "duration_minutes", "annotators", "within_budget", "on_frontier"]
+    frame = pd.DataFrame(marked)
+    (frame if len(frame) else pd.DataFrame(columns=columns)).to_csv(paths["csv"], index=False)   # header even if empty
     if marked:
         _plot(marked, paths["png"], budget)
     return paths

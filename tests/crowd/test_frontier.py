@@ -14,3 +14,12 @@ def test_dominated_jobs_are_off_the_frontier():
     on = {r["job"]: r["on_frontier"] for r in rows}
     assert on == {"cheap": True, "better": True, "worse": False, "faster": True}   # faster: beaten on cost only
     assert [r["job"] for r in rows] == ["cheap", "better", "worse", "faster"]
+
+
+def test_a_sweep_with_no_finished_job_still_writes_a_readable_frontier(tmp_path):
+    import pandas as pd
+
+    from foodcrowd.record.frontier import write_frontier
+
+    paths = write_frontier(tmp_path)
+    assert pd.read_csv(paths["csv"]).empty and "on_frontier" in pd.read_csv(paths["csv"]).columns

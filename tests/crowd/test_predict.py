@@ -9,7 +9,9 @@ from tests.aggregation.conftest import BLUEBIRDS
 from tests.conftest import EXPERIMENTS
 from tests.crowd.helpers import run_food
 
-EXTRA = {"replay": (f"dataset.answers={BLUEBIRDS / 'answer.csv'}", f"dataset.truth={BLUEBIRDS / 'truth.csv'}")}
+EXTRA = {"replay": (f"dataset.answers={BLUEBIRDS / 'answer.csv'}", f"dataset.truth={BLUEBIRDS / 'truth.csv'}"),
+         # the sweep's budget ($5) is a hard cap that refuses the case study's overlap 3 at 1,000 items
+         "food_optuna": ("budget_usd=10",)}
 
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)

@@ -27,7 +27,7 @@ def label_by_clicking(page, server, project_id: int, task_id: int, picks: list[s
     """Open the task in the labeling view, click each choice text in ``picks`` (and ``unpick`` to clear a
     pre-selected one first), screenshot, click Submit, and wait until Label Studio stored the annotation."""
     page.goto(f"{server.url}/projects/{project_id}/data?task={task_id}")
-    page.get_by_role("button", name="Submit").wait_for(timeout=90_000)
+    wait_until_ready(page)
     if page.get_by_text("Labeling Instructions").count():
         page.keyboard.press("Escape")       # the instructions pop up first; close them
     for text in [*unpick, *picks]:   # each choice is a radio / checkbox named after its text
@@ -41,6 +41,16 @@ def label_by_clicking(page, server, project_id: int, task_id: int, picks: list[s
     while _annotations(server, project_id, task_id) <= before:
         assert time.monotonic() < deadline, f"task {task_id}: the submitted annotation never reached the server"
         time.sleep(0.5)
+
+
+def wait_until_ready(page) -> None:
+    """Until the task is loaded: the Submit button enabled and the image drawn."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("button", name="Submit")).to_be_enabled(timeout=90_000)
+    page.wait_for_function("() => [...document.images].some(i => i.complete && i.naturalWidth > 100)",
+                           timeout=60_000)
+    page.wait_for_timeout(500)
 
 
 def _annotations(server, project_id: int, task_id: int) -> int:

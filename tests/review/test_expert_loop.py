@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import run_cli
-from tests.review.browser import label_by_clicking, project_id_from, tasks_by_item
+from tests.review.browser import label_by_clicking, project_id_from, tasks_by_item, wait_until_ready
 from tests.review.conftest import save_artifact
 from tests.sources.helpers import FIXTURES
 
@@ -153,8 +153,8 @@ def test_preview_shows_the_interface_in_label_studio(tmp_path, label_studio, rev
     page.goto(f"{label_studio.url}/projects/{project}/data?task={min(t['id'] for t in tasks.values())}")
     for text in ("What kind of food is in the photo?", "Does this food look appetizing?"):
         page.get_by_text(text).wait_for(timeout=90_000)
-    assert page.locator('input[name="Other / both"]').count() == 1
-    page.locator("img").first.wait_for()
+    page.locator('input[name="Other / both"]').wait_for(timeout=30_000)   # the options, by their labels
+    wait_until_ready(page)
     shot = tmp_path / "label_studio_preview.png"
     page.screenshot(path=str(shot))
     save_artifact(shot, "label_studio_preview.png")
