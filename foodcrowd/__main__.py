@@ -75,6 +75,10 @@ def main(cfg: "DictConfig") -> float:
     except UserError as err:
         from foodcrowd.plan.budget import BudgetError
 
+        full = disk_full(places) if places else None  # a full disk surfaces as platform or data errors too
+        if full is not None:
+            print(render_user_error(full), file=sys.stderr)
+            sys.exit(full.exit_code)
         print(render_user_error(err), file=sys.stderr)
         if isinstance(err, BudgetError) and _multirun():
             return float("-inf")   # a sweep trial over budget is not launched: $0 spent, the worst objective

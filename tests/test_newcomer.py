@@ -86,7 +86,7 @@ def test_own_unlabeled_photos_in_one_command_from_a_temporary_directory(tmp_path
 @pytest.mark.slow
 def test_a_repeat_run_prints_the_summary_opens_no_new_task_and_never_cuts_the_report_path(tmp_path):
     run_dir = tmp_path / ("a-rather-long-folder-name-so-the-report-path-is-wider-than-eighty-columns" * 2) / "run"
-    args = ("+experiment=food", "dataset.size=60", "trainer.epochs=1", "hydra.run.dir=" + str(run_dir))
+    args = ("+experiment=food", "dataset.size=60", "trainer.epochs=3", "hydra.run.dir=" + str(run_dir))
     first = _script(*args, cwd=tmp_path)
     assert first.returncode == 0, first.stderr[-2000:]
     again = _script(*args, cwd=tmp_path)
