@@ -26,3 +26,17 @@ def _register_resolvers() -> None:
 
 
 _register_resolvers()
+
+
+def _expose_hydra_plugins() -> None:
+    """Put ``foodcrowd/_hydra`` (it holds only ``hydra_plugins/foodcrowd_sweeper``) on ``sys.path``, so
+    Hydra's plugin scan finds foodcrowd's Optuna sweeper in any install mode: an editable install maps
+    packages through an import hook that ``pkgutil`` (Hydra's scanner) cannot list."""
+    import sys
+
+    path = str(_Path(__file__).resolve().parent / "_hydra")
+    if path not in sys.path:
+        sys.path.append(path)
+
+
+_expose_hydra_plugins()

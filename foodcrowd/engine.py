@@ -75,9 +75,9 @@ _REVIEWED = ("run", "review")  # action=review runs these first (skipped as unch
 STAGES: tuple[Stage, ...] = (
     Stage("data", "foodcrowd.act.data:data_stage",
           ("dataset", "questions", "exam", "quality.control_tasks", "seed", "golden"), "data",
-          ("run", "plan", "preview", "review"), exclude=("dataset.parent",)),
-    Stage("preview", "foodcrowd.review.review_stage:preview_stage", ("questions", "interface", "review"), "review",
-          ("preview",), files=("interface.instructions",)),
+          ("run", "plan", "review"), exclude=("dataset.parent",)),
+    Stage("preview", "foodcrowd.review.review_stage:preview_stage", ("dataset", "questions", "interface", "review"),
+          "review", ("preview",), files=("interface.instructions",)),
     Stage("plan", "foodcrowd.plan.stage:plan_stage",
           ("questions", "interface", "exam", "quality", "crowd", "dataset.public_base_url", "experiment_name",
            "budget_usd", "budget_policy"),

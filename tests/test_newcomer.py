@@ -81,3 +81,20 @@ def test_own_unlabeled_photos_in_one_command_from_a_temporary_directory(tmp_path
     for q in ("food_type", "appetizing"):
         assert summary["labels"]["accuracy"].get(q) is None
     assert summary["model"].get("accuracy", {}).get("food_type") is None
+
+
+@pytest.mark.slow
+def test_a_repeat_run_prints_the_summary_opens_no_new_task_and_never_cuts_the_report_path(tmp_path):
+    run_dir = tmp_path / ("a-rather-long-folder-name-so-the-report-path-is-wider-than-eighty-columns" * 2) / "run"
+    args = ("+experiment=food", "dataset.size=60", "trainer.epochs=1", "hydra.run.dir=" + str(run_dir))
+    first = _script(*args, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    again = _script(*args, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    report = run_dir / "report" / "index.html"
+    for done in (first, again):
+        assert f"report: {report}\n" in done.stdout  # whole, on a line of its own
+        assert "foodcrowd: food (ok)" in done.stdout
+    sessions = sorted(p.name for p in (run_dir / "clearml" / "offline").iterdir() if p.is_dir())
+    assert len(sessions) == 1  # the repeat had nothing to do: no second (empty) ClearML task
+    assert f"clearml: {run_dir / 'clearml' / 'offline' / sessions[0]}.zip" in again.stdout

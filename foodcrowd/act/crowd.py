@@ -261,8 +261,11 @@ def _crowd_stage(ctx) -> dict:
             if not state.completed.get("pool:main"):
                 open_containers(client, plan, ids, state)
                 done = wait_for_pool(client, ids["pool:main"], float(crowd.get("poll_interval_seconds", 0.5)),
-                                     float(crowd.get("max_wait_seconds", 3600)), _budget_guard(client, plain, plan, ids))
-                if not done:   # the next page would cross budget_usd: close every pool, keep what was bought
+                                     float(crowd.get("max_wait_seconds", 3600)), _budget_guard(client, plain, plan, ids),
+                                     stall_seconds=_stall_seconds(crowd))
+                if isinstance(done, dict):   # the crowd ran out: the pool was closed, keep what was bought
+                    _record_stall(out, crowd, done)
+                elif not done:   # the next page would cross budget_usd: close every pool, keep what was bought
                     _close_all(client, plan, ids)
                     state.stopped_at_budget = True
                 state.completed["pool:main"] = True
@@ -280,8 +283,36 @@ def _crowd_stage(ctx) -> dict:
     summary = summarise(tables, plain, int(plan.estimate["items"]), plan.estimate)  # the items bought
     if getattr(state, "stopped_at_budget", False):
         summary["budget"] = {"stopped": True, "closed_while_running": True}
+    if (out / "stalled.json").exists():
+        import json
+
+        summary["stalled"] = json.loads((out / "stalled.json").read_text())
     log.info("crowd: %s answers from %s annotators, $%.2f", summary["answers"], summary["annotators"], summary["cost_usd"])
     return {"ids": ids, "state": str(out / "state.json"), "summary": summary}
+
+
+def _stall_seconds(crowd: dict) -> float | None:
+    """Wall seconds without progress after which a pool counts as stalled: ``crowd.max_stall_minutes`` of
+    simulated time on the emulator (divided by ``time_scale``), of real time on the platform."""
+    minutes = crowd.get("max_stall_minutes")
+    if minutes is None:
+        return None
+    scale = float(crowd.get("time_scale") or 3600.0) if crowd["backend"] == "emulator" else 1.0
+    return max(float(minutes) * 60.0 / scale, 3.0 * float(crowd.get("poll_interval_seconds", 0.5)))
+
+
+def _record_stall(out: Path, crowd: dict, stalled: dict | None) -> None:
+    if not stalled:
+        return
+    import json
+
+    pct = stalled.get("percent")
+    message = (f"the main pool stalled at {pct if pct is not None else '?'}% complete: no progress for "
+               f"{crowd['max_stall_minutes']} {'simulated ' if crowd['backend'] == 'emulator' else ''}minutes "
+               "(the crowd ran out: see the plan's expected shortfall). The pool was closed; the answers bought "
+               "are kept and aggregated. Pay more, ease the filters or the exam, or grow crowd.population.size.")
+    log.warning("crowd: %s", message)
+    (out / "stalled.json").write_text(json.dumps({**stalled, "message": message}))
 
 
 def _budget_guard(client, plain: dict, plan, ids: dict):

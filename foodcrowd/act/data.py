@@ -77,7 +77,7 @@ def data_stage(ctx) -> dict:
     ds = plain["dataset"]
     items, report, how = prepare_items(plain, out)
     raw_items, golden = items, None
-    if (plain.get("golden") or {}).get("source", "column") == "label_studio" and plain.get("action") != "preview":
+    if (plain.get("golden") or {}).get("source", "column") == "label_studio":
         from foodcrowd.review.golden import apply_golden, collect_golden
 
         golden = collect_golden(items, plain, out)     # the expert's labels (waits, or stops with the URL)

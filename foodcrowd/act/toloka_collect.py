@@ -56,12 +56,17 @@ def spent(client, pool_ids) -> float:
     return float(sum(float(v["result"]["value"] or 0.0) for v in op.details["value"]))
 
 
-def wait_for_pool(client, pool_id: str, poll_seconds: float, max_wait_seconds: float, stop_when=None) -> bool:
+def wait_for_pool(client, pool_id: str, poll_seconds: float, max_wait_seconds: float, stop_when=None,
+                  stall_seconds: float | None = None) -> bool | dict:
     """Poll until the pool closes as COMPLETED; a progress bar shows percent done. ``stop_when()`` is asked
-    at every poll: when it says so, stop waiting and return False (the caller closes the pools)."""
+    at every poll: when it says so, stop waiting and return False (the caller closes the pools).
+
+    With ``stall_seconds``: a pool whose completion has not moved for that long (the crowd ran out) is
+    closed and ``{"stalled": True, "percent": ...}`` returned, so what was bought is kept and aggregated."""
     from tqdm.auto import tqdm
 
     deadline = time.monotonic() + max_wait_seconds
+    last_pct, last_move = None, time.monotonic()
     with tqdm(total=100.0, desc=f"pool {pool_id}", unit="%", bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}]") as bar:
         while True:
             pool = client.get_pool(pool_id)
@@ -79,6 +84,11 @@ def wait_for_pool(client, pool_id: str, poll_seconds: float, max_wait_seconds: f
             pct = _completion(client, pool_id)
             if pct is not None and pct > bar.n:
                 bar.update(pct - bar.n)
+            if pct != last_pct:
+                last_pct, last_move = pct, time.monotonic()
+            elif stall_seconds is not None and time.monotonic() - last_move > stall_seconds:
+                client.close_pool(pool_id)
+                return {"stalled": True, "percent": pct}
             if time.monotonic() > deadline:
                 raise CrowdTimeoutError(f"pool {pool_id} is still open after {max_wait_seconds:g} s", where="crowd.max_wait_seconds",
                                         fix="run again with the same run dir to resume waiting (nothing is created "

@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from foodcrowd.emulator import aggregate, objects, people, suites, webhooks
+from foodcrowd.emulator import access, aggregate, objects, people, suites, webhooks
 from foodcrowd.emulator.auth import check_token, unserved
 from foodcrowd.emulator.contract import check_request
 from foodcrowd.emulator.export import assignments_tsv
@@ -167,12 +167,12 @@ def create_app(state: EmulatorState):
     route("/v1/assignments/{oid}", ["PATCH"])(lambda p, q, b: (objects.patch_assignment(state, p["oid"], b),))
 
     # people
-    route("/v1/user-restrictions", ["PUT"])(lambda p, q, b: (objects.set_restriction(state, b),))
+    route("/v1/user-restrictions", ["PUT"])(lambda p, q, b: (access.set_restriction(state, b),))
     route("/v1/user-restrictions", ["GET"])(lambda p, q, b: (search(restriction_views(state), q, ("scope", "user_id", "project_id", "pool_id")),))
     route("/v1/user-restrictions/{oid}", ["GET"])(lambda p, q, b: (objects.find(restriction_views(state), p["oid"], "user restriction"),))
-    route("/v1/user-restrictions/{oid}", ["DELETE"])(lambda p, q, b: (objects.delete_restriction(state, p["oid"]), 204))
-    route("/v1/user-skills", ["PUT"])(lambda p, q, b: (objects.set_user_skill(state, b),))
-    route("/v1/user-skills/{oid}", ["DELETE"])(lambda p, q, b: (objects.delete_user_skill(state, p["oid"]), 204))
+    route("/v1/user-restrictions/{oid}", ["DELETE"])(lambda p, q, b: (access.delete_restriction(state, p["oid"]), 204))
+    route("/v1/user-skills", ["PUT"])(lambda p, q, b: (access.set_user_skill(state, b),))
+    route("/v1/user-skills/{oid}", ["DELETE"])(lambda p, q, b: (access.delete_user_skill(state, p["oid"]), 204))
     route("/v1/user-skills", ["GET"])(lambda p, q, b: (search(user_skill_views(state), q, ("user_id", "skill_id")),))
     route("/v1/user-skills/{oid}", ["GET"])(lambda p, q, b: (objects.find(user_skill_views(state), p["oid"], "user skill"),))
 

@@ -8,9 +8,9 @@ from foodcrowd.emulator.inputs import check_task
 from foodcrowd.emulator.state import ApiError, EmulatorState, iso
 from foodcrowd.emulator.views import assignment_view, pool_view, public, task_view
 
-__all__ = ["assignment", "create", "create_tasks", "delete_restriction", "delete_user_skill", "find", "get_view",
+__all__ = ["assignment", "create", "create_tasks", "find", "get_view",
            "kind_of", "listing", "operation", "patch_assignment", "patch_pool", "patch_task", "requester",
-           "set_restriction", "set_user_skill", "task_listing", "transition", "update", "view"]
+           "task_listing", "transition", "update", "view"]
 
 MIN_REWARD = 0.005          # Toloka's minimum reward per page (USD)
 _FORMS = {"project": "ProjectFormV1", "pool": "PoolFormV1", "training": "TrainingFormV1", "skill": "SkillFormV1"}
@@ -351,54 +351,6 @@ def patch_assignment(state: EmulatorState, oid: str, body: dict) -> dict:
     state.save("patch", {oid: {"status": wanted, "public_comment": body.get("public_comment"), "_at": state.clock()}})
     state.invalidate(state.run_of(state.docs["pool"].get(current["pool_id"], {})))   # reviews feed the pool's rules
     return assignment(state, oid)
-
-
-def set_restriction(state: EmulatorState, body: dict) -> dict:
-    if not isinstance(body, dict) or not body.get("user_id") or body.get("scope") not in ("ALL_PROJECTS", "PROJECT", "POOL", "SYSTEM"):
-        raise _invalid("scope", "a restriction needs user_id and scope ALL_PROJECTS|PROJECT|POOL", "VALUE_REQUIRED")
-    doc = {k: v for k, v in body.items() if k not in ("id", "created")}
-    doc.update(id=state.new_id(), created=iso(state.clock()), _wall=state.clock())
-    if body.get("will_expire"):
-        import datetime as dt
-        when = dt.datetime.fromisoformat(str(body["will_expire"]).replace("Z", "+00:00"))
-        doc["_expire_wall"] = (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).timestamp()
-    state.save("restriction", {doc["id"]: doc})
-    _invalidate_active(state)
-    return public(doc)
-
-
-def delete_restriction(state: EmulatorState, oid: str) -> None:
-    doc = state.get("restriction", oid)
-    state.save("restriction", {oid: {**doc, "_deleted": True, "_expire_wall": state.clock()}})
-    _invalidate_active(state)
-
-
-def set_user_skill(state: EmulatorState, body: dict) -> dict:
-    if not isinstance(body, dict) or not body.get("user_id") or str(body.get("skill_id")) not in state.docs["skill"]:
-        raise _invalid("skill_id", "an existing skill_id and a user_id are required", "DOES_NOT_EXIST")
-    key = f"{body['user_id']}:{body['skill_id']}"
-    old = state.docs["user_skill"].get(key)
-    now = iso(state.clock())
-    value = float(body.get("value") or 0)
-    doc = {"id": key, "user_id": str(body["user_id"]), "skill_id": str(body["skill_id"]), "value": int(round(value)),
-           "exact_value": value, "created": old["created"] if old else now, "modified": now, "_wall": state.clock()}
-    state.save("user_skill", {key: doc})
-    _invalidate_active(state)
-    return public(doc)
-
-
-def delete_user_skill(state: EmulatorState, oid: str) -> None:
-    """DELETE /user-skills/{id}: the requester's value is gone (the simulation no longer sees it)."""
-    from foodcrowd.emulator.views import user_skill_views
-
-    doc = find(user_skill_views(state), oid, "user skill")
-    state.save("user_skill", {oid: {**doc, "_wall": state.clock(), "_deleted": True, "_deleted_wall": state.clock()}})
-    _invalidate_active(state)
-
-
-def _invalidate_active(state: EmulatorState) -> None:
-    run = state.active_run()
-    state.invalidate(run)
 
 
 def find(items: list[dict], oid: str, what: str) -> dict:

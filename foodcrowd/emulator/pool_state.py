@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from foodcrowd.crowd import behaviour
 from foodcrowd.emulator.rules import PoolRules
 from foodcrowd.label_types import get_label_type
 
@@ -87,6 +88,7 @@ class _Answerer:
         if not tasks or not (self.specs or self.raw):
             return [{} for _ in tasks]
         rng, names, columns = self.run.rng(worker), list(self.specs), []
+        params = behaviour.answer_params(w, self.run.pages[worker])     # learning, fatigue, turning
         for name, (spec, label_type) in self.specs.items():
             cache = self._items
             items = [cache.get((t["id"], name)) or self.item(t, name) for t in tasks]
@@ -94,7 +96,7 @@ class _Answerer:
                 from foodcrowd.emulator.outputs import note_unknown_truth
 
                 note_unknown_truth(self.project_id, name)
-            columns.append(label_type.simulate_many(rng, spec, items, w.params))
+            columns.append(label_type.simulate_many(rng, spec, items, params))
         out = [dict(zip(names, values)) for values in zip(*columns)] if columns else [{} for _ in tasks]
         if self.raw:
             self._raw_answers(rng, w, tasks, out)
@@ -105,7 +107,7 @@ class _Answerer:
         solution with the worker's accuracy where a control or training task has one."""
         from foodcrowd.emulator.outputs import field_value, note_unknown_truth
 
-        params = w.params or {}
+        params = behaviour.answer_params(w, self.run.pages[self.run.index_of[w.id]]) if w.params else {}
         accuracy = 0.0 if params.get("random") else float(params.get("accuracy", 0.9))
         for name, (spec, component) in self.raw.items():
             for task, answer in zip(tasks, out):
@@ -130,7 +132,8 @@ class _Answerer:
         if w.answers is not None:
             ids = [str((t.get("input_values") or {}).get("item_id", "")) for t in tasks]
             return float(sum((w.seconds or {}).get(i, w.seconds_per_task) for i in ids))
-        return float(lognormal_seconds(self.run.rng(worker), w.seconds_per_task, w.time_sigma, len(tasks)).sum())
+        median, sigma = behaviour.pace(w, self.run.pages[worker])
+        return float(lognormal_seconds(self.run.rng(worker), median, sigma, len(tasks)).sum())
 
 
 @dataclass
@@ -300,7 +303,8 @@ class PoolState:
             self.answers[j].append((page.worker, page.outputs[k]))
             self._check(j, t)
         correct = [c for c in page.record["correct"] if c is not None]
-        self._act(page.worker, self.rules.on_submit(uid, page.end - page.start, correct, page.record["reward"], t), t)
+        seconds = behaviour.rule_seconds(page.end - page.start, len(page.reals) + len(page.goldens), self.pool)
+        self._act(page.worker, self.rules.on_submit(uid, seconds, correct, page.record["reward"], t), t)
         self._captcha(page.worker, t)
         if page.status == "ACCEPTED":          # auto-accepted: an ACCEPT assessment event at submit
             self._act(page.worker, self.rules.on_assess(uid, True, list(page.reals)), t)

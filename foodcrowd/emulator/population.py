@@ -3,7 +3,10 @@
 A simulated population (``crowd.population.kind: simulated``) is drawn once per seed: each worker gets a
 type (diligent, average, careless, spammer, bot, ... with shares), a language, an accuracy and edge-case
 accuracy, a subjective bias and noise, a lognormal time per task, a skip rate, an arrival time (a
-Poisson process in simulated minutes) and a session length in pages (geometric, capped).
+Poisson process in simulated minutes: the workers who *look at* the pools), a reservation wage (lognormal,
+``supply``: who takes the work at the offered pay), a session length in pages (geometric, capped; longer
+when the pay exceeds the reservation wage) and, for a share of each type, the page after which it turns
+from honest work to fast random answers. How these act over a session: ``foodcrowd.crowd.behaviour``.
 
 A replay population (``kind: replay``) has one worker per recorded worker id; each answers exactly the
 items it answered in the record, with the recorded label (``foodcrowd.sources.crowd_files``).
@@ -15,10 +18,14 @@ from typing import Any
 
 import numpy as np
 
+from foodcrowd.crowd.behaviour import behaviour_of
+from foodcrowd.crowd.supply import sigma_for, supply_of
+
 __all__ = ["PopulationError", "Worker", "build_population"]
 
 _TYPE_DEFAULTS = {"share": 0.0, "accuracy": 0.9, "edge_accuracy": 0.5, "noise": 0.2, "seconds_per_task": 4.0,
-                  "time_sigma": 0.4, "skip_rate": 0.0, "random": False, "confusion": None}
+                  "time_sigma": 0.4, "skip_rate": 0.0, "random": False, "confusion": None, "turn": None}
+_TURN_DEFAULTS = {"share": 0.0, "after_pages": 3.0, "seconds_per_task": 0.7}
 
 
 class PopulationError(ValueError):
@@ -42,6 +49,14 @@ class Worker:
     answers: dict[str, str] | None = None     # replay: item_id -> recorded label
     seconds: dict[str, float] | None = None   # replay: item_id -> recorded seconds
     order: list[str] | None = None            # replay: items in recorded order
+    reservation_wage: float | None = None     # USD/hour; None = takes any pay (replay, or supply disabled)
+    session_u: float | None = None            # the worker's own uniform draw of its session length
+    session_mean: float = 1.0
+    session_max: int = 10**9
+    turn_after: int | None = None             # pages done honestly before turning to fast random answers
+    turn: dict | None = None                  # the turned state: seconds_per_task
+    behaviour: dict = field(default_factory=dict)   # learning and fatigue (population-wide)
+    supply: dict = field(default_factory=dict)      # population.supply (stay elasticity)
 
 
 def build_population(pop: dict, seed: int, question: str | None = None) -> list[Worker]:
@@ -79,10 +94,16 @@ def _simulated(pop: dict, seed: int) -> list[Worker]:
     bias_sigma = float(pop.get("subjective_bias_sigma", 0.5))
     kinds = rng.choice(len(type_names), size=size, p=type_p)
     langs = rng.choice(len(lang_names), size=size, p=lang_p)
-    pages = np.minimum(rng.geometric(1.0 / max(mean_pages, 1.0), size=size), max_pages)
+    session_u = 1.0 - rng.random(size)                      # in (0, 1]: inverse-CDF geometric draws
+    pages = _geometric(session_u, mean_pages, max_pages)
     biases = rng.normal(0.0, bias_sigma, size=size)
     spread = rng.normal(0.0, 1.0, size=size)   # per-worker accuracy spread within a type
     arrival = _arrivals(rng, size, float(pop.get("arrival_rate_per_minute", 8)))
+    supply = supply_of(pop)
+    wages = (float(supply["reservation_wage_median_usd"])
+             * np.exp(sigma_for(supply["elasticity_at_median"]) * rng.standard_normal(size)))
+    turn_u, turn_g = rng.random(size), 1.0 - rng.random(size)
+    behaviour = behaviour_of(pop)
     specs = [{**_TYPE_DEFAULTS, **(types[name] or {})} for name in type_names]
     sd = np.array([float(t.get("accuracy_sd", 0.02)) for t in specs])[kinds] * spread
     accs = np.clip(np.array([float(t["accuracy"]) for t in specs])[kinds] + sd, 0.0, 1.0).tolist()
@@ -91,6 +112,10 @@ def _simulated(pop: dict, seed: int) -> list[Worker]:
     workers = []
     for i in range(size):
         t = specs[kinds[i]]
+        turn = {**_TURN_DEFAULTS, **(t.get("turn") or {})}
+        turn_after = None
+        if turn_u[i] < float(turn["share"]):
+            turn_after = int(_geometric(turn_g[i:i + 1], float(turn["after_pages"]), 10**6)[0])
         params: dict[str, Any] = {"accuracy": accs[i], "edge_accuracy": edges[i], "bias": biases[i],
                                   "noise": float(t["noise"]), "random": bool(t["random"])}
         if t.get("confusion"):
@@ -98,8 +123,18 @@ def _simulated(pop: dict, seed: int) -> list[Worker]:
         workers.append(Worker(index=i, id=f"sim{seed % 100000:05d}w{i:05d}", kind=type_names[kinds[i]],
                               language=lang_names[langs[i]], arrival=arrival[i], session_pages=int(pages[i]),
                               seconds_per_task=float(t["seconds_per_task"]), time_sigma=float(t["time_sigma"]),
-                              skip_rate=float(t["skip_rate"]), params=params))
+                              skip_rate=float(t["skip_rate"]), params=params,
+                              reservation_wage=float(wages[i]) if supply["enabled"] else None,
+                              session_u=float(session_u[i]), session_mean=mean_pages, session_max=max_pages,
+                              turn_after=turn_after, turn=turn, behaviour=behaviour, supply=supply))
     return workers
+
+
+def _geometric(u: np.ndarray, mean: float, cap: int) -> np.ndarray:
+    """Geometric draws (1, 2, ...) with ``mean`` from uniforms ``u`` in (0, 1], capped at ``cap``."""
+    if mean <= 1.0:
+        return np.ones(len(u), dtype=int)
+    return np.minimum(np.maximum(np.ceil(np.log(u) / np.log(1.0 - 1.0 / mean)), 1), cap).astype(int)
 
 
 def _replay(pop: dict, seed: int, question: str | None) -> list[Worker]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from foodcrowd.crowd import behaviour
 from foodcrowd.emulator.filters import passes_filter
 from foodcrowd.emulator.population import Worker
 from foodcrowd.emulator.pool_state import PoolState, TrainingState, solution_correct
@@ -168,9 +169,11 @@ class _Run:
         """(simulated time, worker) of each worker's first arrival."""
         return [(w.arrival, w.index) for w in self.workers]
 
-    def wants_more(self, worker: int, t: float) -> bool:
-        """Whether a worker who just submitted a page asks for another one now."""
-        return self.pages[worker] < self.workers[worker].session_pages
+    def wants_more(self, worker: int, t: float, pool: dict | None = None) -> bool:
+        """Whether a worker who just submitted a page (in ``pool``) asks for another one now: its session
+        length at that pool's pay (``foodcrowd.crowd.behaviour.session_pages``)."""
+        w = self.workers[worker]
+        return self.pages[worker] < (behaviour.session_pages(w, pool) if pool is not None else w.session_pages)
 
     def wake(self, t: float) -> None:
         """New work at ``t`` (tasks added, overlap raised): the idle workers come back, each for a new session."""
@@ -205,7 +208,7 @@ class _Run:
             self.now = t
             if kind == _SUBMIT:
                 payload.pool.submit(payload, t)
-                if self.wants_more(worker, t):
+                if self.wants_more(worker, t, payload.pool.pool):
                     self.push(t, _REQUEST, worker)
                 else:
                     self.idle.add(worker)
@@ -235,6 +238,8 @@ class _Run:
                 continue
             w = self.workers[worker]
             if not passes_filter(pool.filter, w.language, lambda sid: self.skill(worker, sid, t)):
+                continue
+            if not behaviour.takes_work(w, pool.pool):    # the pay is below the worker's reservation wage
                 continue
             requirement = pool.training_requirement
             if requirement:

@@ -134,4 +134,6 @@ def analytics_value(state: EmulatorState, request: dict):
         need = sum(int(state.docs["task"][t].get("overlap") or 1) for t in real)
         have = sum(min(counts.get(t, 0), int(state.docs["task"][t].get("overlap") or 1)) for t in real)
         return int(100 * have / need) if need else 0
-    return None
+    from foodcrowd.emulator.analytics import pool_analytics
+
+    return pool_analytics(state, name, pool_id)

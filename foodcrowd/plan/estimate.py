@@ -97,6 +97,10 @@ def pool_estimates(plain: dict, n_items: int, items=None, exam_df=None) -> dict[
     pages_min = math.ceil(n_items * lo / real)
     # a pool's last pages may hold fewer real tasks than a full page: up to real - 1 short pages per answer round
     pages_max = math.ceil(n_items * hi / real) + hi * (real - 1) if n_items else 0
+    if (crowd.get("population") or {}).get("kind") == "replay":
+        # a replayed worker's pages hold only the items they answered in the record: each worker's last page
+        # (and any page others' reservations cut short) is short, so the bound is one page per recorded answer
+        pages_max = n_items * hi
     world, exam_items = world_of(items, exam_df)
     expected = expected_dynamic_pages(plain, n_items, world, exam_items) if dyn.get("enabled") else pages_min
     pools = {"pool:main": _pool("main", expected, pages_min, pages_max, per_page, tasks=n_items,

@@ -90,9 +90,11 @@ def _within_budget(plain: dict, plan, data: dict, build):
 
 
 def plan_stage(ctx) -> dict:
+    from foodcrowd.crowd.predict import predict, print_prediction
     from foodcrowd.plan.estimate import print_estimate
 
-    plan = plan_for(ctx.plain, ctx.run_dir)
+    data = load_data(ctx.run_dir)
+    plan = plan_for(ctx.plain, ctx.run_dir, data)
     doc = plan.to_json()
     write_json(ctx.out_dir / "plan.json", doc)
     write_json(ctx.out_dir / "estimate.json", plan.estimate)
@@ -102,7 +104,12 @@ def plan_stage(ctx) -> dict:
         log.warning("budget_usd $%.2f: buying %d of %d items (upper bound $%.2f, expected $%.2f); the rest is left "
                     "unbought (budget_policy=stop_at_cap)", float(b["budget_usd"]), b["items_bought"], b["items_planned"],
                     b["upper_bound_usd"], plan.estimate["cost_usd"])
+    # the crowd model's forecast: label accuracy, workforce, shortfall (foodcrowd/crowd/predict.py)
+    prediction = predict(ctx.plain, data["items"], data["exam"], data["control"])
+    write_json(ctx.out_dir / "prediction.json", prediction)
+    print_prediction(prediction)
     counts = doc["task_counts"]
     log.info("plan: %s objects, tasks %s -> %s", len(plan.objects), counts, ctx.out_dir / "plan.json")
     return {"plan": str(ctx.out_dir / "plan.json"), "task_counts": counts,
-            "summary": {"estimate": plan.estimate, "pages": plan.estimate["pages"], "budget": plan.estimate["budget"]}}
+            "summary": {"estimate": plan.estimate, "pages": plan.estimate["pages"], "budget": plan.estimate["budget"],
+                        "prediction": prediction}}

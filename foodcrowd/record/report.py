@@ -53,7 +53,9 @@ def closing_lines(summary: dict, run_dir: Path) -> list[tuple[str, str]]:
     ]
     methods = labels.get("method") or {}
     basis = " against the expert's golden set" if summary.get("golden") else ""
-    rows += [(f"label accuracy {q} ({methods.get(q, '-')})", _fmt(v, "pct") + (basis if v is not None else ""))
+    predicted = ((summary.get("prediction") or {}).get("label_accuracy")) or {}
+    rows += [(f"label accuracy {q} ({methods.get(q, '-')})", _fmt(v, "pct") + (basis if v is not None else "")
+              + (f" (predicted {_fmt(predicted[q], 'pct')})" if q in predicted and not basis else ""))
              for q, v in acc.items()]
     rows += [(f"model accuracy {q}", _model_value(m or {})) for q, m in model.items()]
     rows += [(f"dataset {k}", str(v)) for k, v in datasets.items() if k in ("raw", "golden", "annotated", "reviewed") and v]
@@ -96,10 +98,15 @@ def print_closing(summary: dict, run_dir: Path) -> None:
 def report_stage(ctx) -> dict:
     """Write report/index.html: figures, accuracy with per-class F1, confusion tables, the item grid and
     links to every artifact (:mod:`foodcrowd.record.run_report`). The closing summary is printed by the
-    entry point after the run (also when every stage was skipped)."""
+    entry point after the run (also when every stage was skipped). The crowd model's prediction is checked
+    against what the run obtained (``prediction.obtained``, ``prediction.difference``)."""
+    from foodcrowd.crowd.predict import compare
     from foodcrowd.record.run_report import write_run_report
 
     summary = json.loads((ctx.run_dir / "summary.json").read_text())
+    checked = {"prediction": compare(summary)} if (summary.get("prediction") or {}).get("label_accuracy") else {}
+    if checked:
+        summary = {**summary, "prediction": {**summary["prediction"], **checked["prediction"]}}
     status = "stopped_at_budget" if (summary.get("budget") or {}).get("stopped") else "ok"  # the last stage
     summary = {**summary, "status": status}
     rows = [r for r in closing_lines(summary, ctx.run_dir) if r[0] != "report"]
@@ -110,4 +117,4 @@ def report_stage(ctx) -> dict:
             warnings.append(f"model, {q}: class(es) {', '.join(m['never_predicted'])} never predicted on the "
                             f"validation items (accuracy {100 * m['accuracy']:.1f}%, macro-F1 {m['macro_f1']:.3f})")
     path = write_run_report(ctx.out_dir / "index.html", ctx.run_dir, summary, rows, questions, warnings)
-    return {"summary": {"report": str(path)}}
+    return {"summary": {"report": str(path), **checked}}

@@ -242,6 +242,9 @@ class SweepReport(Callback):
         try:
             paths = write_report(sweep_dir, self.name)
             print(f"foodcrowd: sweep report {paths['html']}", file=sys.stderr)
+            from foodcrowd.record.frontier import write_frontier   # the cost frontier (cost, accuracy, duration)
+
+            print(f"foodcrowd: cost frontier {write_frontier(sweep_dir)['png']}", file=sys.stderr)
         except Exception as err:  # a report must never turn a finished sweep into a failure
             log.error("sweep report failed for %s: %s", sweep_dir, err)
 

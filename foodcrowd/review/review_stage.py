@@ -117,15 +117,15 @@ def review_stage(ctx) -> dict:
 
 
 def preview_stage(ctx) -> dict:
-    """``action=preview``: the interface in Label Studio on ``review.preview_items`` items; prints the URL."""
-    import pandas as pd
-
+    """``action=preview``: the interface in Label Studio on ``review.preview_items`` items; prints the URL.
+    Loads the items itself (no exam, no control tasks, no golden set: nothing is asked of anyone yet)."""
+    from foodcrowd.act.data import prepare_items
     from foodcrowd.review.connect import connect, stage_images
     from foodcrowd.review.golden import _instructions_html
     from foodcrowd.review.labeling import labeling_config
 
     plain, review = ctx.plain, ctx.plain["review"]
-    items = pd.read_parquet(ctx.run_dir / "data" / "items.parquet").head(int(review.get("preview_items") or 5))
+    items = prepare_items(plain, ctx.out_dir)[0].head(int(review.get("preview_items") or 5))
     title = f"preview {plain.get('experiment_name', 'default')}"[:50]
     with connect(review) as client:
         project = client.ensure_project(title, labeling_config(plain["questions"], plain["interface"]),

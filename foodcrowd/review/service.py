@@ -53,17 +53,17 @@ class Credentials:
         """From the environment when given, else ``<data_dir>/credentials.json`` (made once, mode 0600)."""
         path = data_dir / "credentials.json"
         saved = json.loads(path.read_text()) if path.exists() else {}
-        creds = cls(email=os.environ.get("LABEL_STUDIO_USERNAME") or saved.get("email") or "expert@foodcrowd.local",
-                     password=os.environ.get("LABEL_STUDIO_PASSWORD") or saved.get("password")
-                     or secrets.token_urlsafe(12),
-                     token=saved.get("token") or secrets.token_hex(20))
-        if creds.__dict__ != saved:
+        kept = {"email": saved.get("email") or "expert@foodcrowd.local",
+                "password": saved.get("password") or secrets.token_urlsafe(12),
+                "token": saved.get("token") or secrets.token_hex(20)}
+        if kept != saved:  # only generated values are written; the environment's stay in the environment
             data_dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
             tmp.touch(mode=0o600)
-            tmp.write_text(json.dumps(creds.__dict__))
+            tmp.write_text(json.dumps(kept))
             tmp.replace(path)
-        return creds
+        return cls(email=os.environ.get("LABEL_STUDIO_USERNAME") or kept["email"],
+                   password=os.environ.get("LABEL_STUDIO_PASSWORD") or kept["password"], token=kept["token"])
 
 
 def free_port() -> int:

@@ -55,7 +55,7 @@ def apply_unlabeled_defaults(cfg: DictConfig, overrides: list[str] | tuple[str, 
                 changed.append(key)
     if changed:
         log.warning("dataset.path holds unlabeled images (dataset.question: null): %s. For an exam and "
-                    "control tasks give a golden set (exam.items, quality.control_tasks.items) or one "
-                    "sub-folder per class with dataset.question=<question>.",
+                    "control tasks give a golden set (golden=label_studio, or exam.items and "
+                    "quality.control_tasks.items) or one sub-folder per class with dataset.question=<question>.",
                     ", ".join(f"{k}={UNLABELED_DEFAULTS[k]}" for k in changed))
     return changed

@@ -139,13 +139,14 @@ def test_golden_set_and_review_by_an_expert_in_the_browser(tmp_path, label_studi
 
 def test_preview_shows_the_interface_in_label_studio(tmp_path, label_studio, review_overrides, expert_page):
     run_dir = tmp_path / "run"
-    proc = run_cli("+experiment=food", "action=preview", "dataset.size=20", "quality.control_tasks.sample=5",
-                   "review.preview_items=4",
-                   f"hydra.run.dir={run_dir}", *review_overrides, env={"FOODCROWD_HOME": str(tmp_path / "home")})
+    photos = _photos(tmp_path / "photos", n=6)    # unlabeled: no exam could be drawn yet, and none is needed
+    proc = run_cli("+experiment=food", "action=preview", "dataset=image_folder", f"dataset.path={photos}",
+                   "golden=label_studio", "review.preview_items=4", f"hydra.run.dir={run_dir}", *review_overrides,
+                   env={"FOODCROWD_HOME": str(tmp_path / "home")})
     assert proc.returncode == 0, proc.stderr[-3000:]
     project = project_id_from(proc.stdout)
     assert "Preview of the annotator interface" in proc.stdout
-    assert not (run_dir / "toloka").exists()                 # nothing planned, nothing paid
+    assert not (run_dir / "toloka").exists() and not (run_dir / "data").exists()   # nothing drawn, planned or paid
     tasks = tasks_by_item(label_studio, project)
     assert len(tasks) == 4
     page = expert_page

@@ -99,6 +99,7 @@ def test_credentials_are_generated_once_kept_private_and_never_printed(tmp_path,
     assert first.password not in repr(first) and first.token not in repr(first)
     monkeypatch.setenv("LABEL_STUDIO_PASSWORD", "from-the-environment")
     assert Credentials.load_or_create(tmp_path).password == "from-the-environment"
+    assert "from-the-environment" not in (tmp_path / "credentials.json").read_text()   # never written down
 
 
 def test_a_golden_set_too_small_for_the_exam_and_control_tasks_is_a_config_error():

@@ -126,3 +126,58 @@ def test_stale_trials_of_a_dead_sweeper_are_failed_and_queued_again(tmp_path):
     assert [t.state.name for t in study.trials] == ["FAIL", "RUNNING", "RUNNING", "WAITING"]
     assert study.trials[3].system_attrs["fixed_params"] == study.trials[0].params
     assert recover_stale(study, stale_after_minutes=0) == [1, 2]  # too old counts as gone, on any host
+
+
+APP = '''
+import hydra
+
+import foodcrowd  # noqa: F401  (puts foodcrowd's Hydra plugins where Hydra's scan finds them)
+
+@hydra.main(version_base="1.3", config_path=".", config_name="config")
+def main(cfg):
+    return -(cfg.x - 0.3) ** 2
+
+if __name__ == "__main__":
+    main()
+'''
+APP_CONFIG = '''
+defaults:
+  - override hydra/sweeper: optuna_study
+  - _self_
+experiment_name: shared
+x: 0.0
+hydra:
+  searchpath: [file://{conf}]
+  sweeper:
+    direction: maximize
+    n_jobs: 1
+    params:
+      x: interval(0, 1)
+'''
+
+
+def test_two_sweeps_on_two_sweep_dirs_share_one_study_and_its_n_trials(tmp_path):
+    """A second launcher pointed at the same storage adds only what the study's n_trials still misses."""
+    from foodcrowd import CONF_DIR
+
+    (tmp_path / "app.py").write_text(APP)
+    (tmp_path / "config.yaml").write_text(APP_CONFIG.format(conf=CONF_DIR))
+    storage = f"sqlite:///{tmp_path}/shared.db"
+
+    def sweep(where: str, n: int) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(tmp_path / "app.py"), "-m", f"hydra.sweeper.n_trials={n}",
+                               f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path / where}"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+    first = sweep("machine_a", 2)
+    assert first.returncode == 0, first.stderr[-2000:]
+    second = sweep("machine_b", 3)
+    assert second.returncode == 0, second.stderr[-2000:]
+    import optuna
+
+    study = optuna.load_study(study_name="shared", storage=storage)
+    assert [t.state.name for t in study.trials] == ["COMPLETE"] * 3
+    assert [p.name for p in sorted((tmp_path / "machine_b").iterdir()) if p.name.isdigit()] == ["2"]
+    from foodcrowd.record.sweep import collect_rows
+
+    assert sorted(r["trial"] for r in collect_rows(tmp_path / "machine_b")) == [0, 1, 2]  # the whole study

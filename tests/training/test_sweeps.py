@@ -46,9 +46,11 @@ def test_optuna_sweep_runs_six_trials_and_respects_the_budget(tmp_path):
     assert (refused["cost_usd"] == 0).all() and (refused["objective"] == float("-inf")).all()
     assert table["overlap"].between(1, 5).all() and table["reward_per_page"].between(0.005, 0.03).all()
     best = OmegaConf.load(sweep / "optimization_results.yaml")
-    assert set(best.best_params) == {"crowd.reward_per_page", "crowd.overlap",
-                                     "quality.control_tasks.min_correct_percent",
-                                     "quality.fast_responses.fast_submit_threshold_seconds"}
+    assert set(best.best_params) == {"crowd.reward_per_page", "crowd.overlap", "crowd.dynamic_overlap.enabled",
+                                     "aggregation"}   # reward x overlap x policy (issue 15)
+    frontier = pd.read_csv(sweep / "frontier.csv")
+    assert len(frontier) == 6 and frontier["on_frontier"].any() and frontier["duration_minutes"].gt(0).all()
+    assert (sweep / "frontier.png").stat().st_size > 5000
     within = table[(table["cost_usd"] <= 0.8) & (table["status"] == "ok")]
     over = table[table["cost_usd"] > 0.8]
     assert (over["objective"] == float("-inf")).all()  # over budget never wins

@@ -11,11 +11,10 @@ Bounded: ``EXAMPLES`` examples per operation and mode, derandomised (the same re
 from __future__ import annotations
 
 import pytest
+import schemathesis
 
-schemathesis = pytest.importorskip("schemathesis")
-
-from foodcrowd.emulator.contract import bundled  # noqa: E402
-from tests.emulator.conftest import (crowd, make_pool, make_project, make_training, make_world, population,  # noqa: E402
+from foodcrowd.emulator.contract import bundled
+from tests.emulator.conftest import (crowd, make_pool, make_project, make_training, make_world, population,
                                      run_until_closed, tasks_for)
 
 EXAMPLES = 3

@@ -14,24 +14,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from tests.emulator.conftest import crowd, population
 
 CLASSES = ["cat", "dog", "other"]
-POP = population({"good": {"share": 0.8, "accuracy": 0.95}, "careless": {"share": 0.2, "accuracy": 0.5}}, size=200)
-
-
-@pytest.fixture
-def toloka(tmp_path):
-    """(handle, client): an emulator with no foodcrowd question and no world (any project is foreign to it)."""
-    import toloka.client as toloka_client
-
-    from foodcrowd.emulator import start
-
-    handle = start(crowd(POP, time_scale=1e6), None, None, tmp_path / "emulator")
-    try:
-        yield handle, toloka_client.TolokaClient(handle.token, url=handle.url, retries=2, timeout=30)
-    finally:
-        handle.stop()
 
 
 def _project(client):
@@ -97,8 +81,8 @@ def _finish(client, pool_id, timeout=60.0):
         time.sleep(0.05)
 
 
-def test_image_classification_with_training_and_control_tasks_downloads_answers(toloka):
-    handle, client = toloka
+def test_image_classification_with_training_and_control_tasks_downloads_answers(toloka_emulator):
+    handle, client = toloka_emulator
     project = _project(client)
     training = _training(client, project.id)
     pool = _pool(client, project.id, training.id)          # auto_accept_solutions left unset: Toloka accepts
@@ -118,10 +102,10 @@ def test_image_classification_with_training_and_control_tasks_downloads_answers(
 
 
 @pytest.mark.parametrize("method", ["DAWID_SKENE", "WEIGHTED_DYNAMIC_OVERLAP"])
-def test_toloka_side_aggregation_answers_every_task(toloka, method):
+def test_toloka_side_aggregation_answers_every_task(toloka_emulator, method):
     import toloka.client as toloka_client
 
-    _, client = toloka
+    _, client = toloka_emulator
     project = _project(client)
     skill = client.create_skill(name="Accuracy", hidden=True)
     pool = _pool(client, project.id)
@@ -141,10 +125,10 @@ def test_toloka_side_aggregation_answers_every_task(toloka, method):
     assert one.task_id == solutions[0].task_id and one.output_values["result"] in CLASSES
 
 
-def test_clone_task_suites_and_patches(toloka):
+def test_clone_task_suites_and_patches(toloka_emulator):
     import toloka.client as toloka_client
 
-    _, client = toloka
+    _, client = toloka_emulator
     project = _project(client)
     training = _training(client, project.id)
     pool = _pool(client, project.id, training.id)
@@ -162,10 +146,10 @@ def test_clone_task_suites_and_patches(toloka):
     assert client.patch_pool(copy.id, priority=7).priority == 7
 
 
-def test_bonuses_move_the_balance_and_the_spend(toloka):
+def test_bonuses_move_the_balance_and_the_spend(toloka_emulator):
     import toloka.client as toloka_client
 
-    handle, client = toloka
+    handle, client = toloka_emulator
     project = _project(client)
     pool = _pool(client, project.id)
     _fill(client, pool.id, n=12)
@@ -192,8 +176,8 @@ def test_bonuses_move_the_balance_and_the_spend(toloka):
     assert [t.id for t in client.get_message_threads(folder="IMPORTANT")] == [thread.id]
 
 
-def test_user_skills_can_be_deleted(toloka):
-    _, client = toloka
+def test_user_skills_can_be_deleted(toloka_emulator):
+    _, client = toloka_emulator
     skill = client.create_skill(name="Trust")
     user_skill = client.set_user_skill(skill_id=skill.id, user_id="w1", value=Decimal(80))
     assert [s.id for s in client.get_user_skills(skill_id=skill.id)] == [user_skill.id]
@@ -214,10 +198,10 @@ class _Hook(BaseHTTPRequestHandler):
         pass
 
 
-def test_webhooks_post_each_event_once_to_the_subscriber(toloka):
+def test_webhooks_post_each_event_once_to_the_subscriber(toloka_emulator):
     import toloka.client as toloka_client
 
-    _, client = toloka
+    _, client = toloka_emulator
     _Hook.received = []
     server = HTTPServer(("127.0.0.1", 0), _Hook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -252,11 +236,11 @@ def test_webhooks_post_each_event_once_to_the_subscriber(toloka):
         server.shutdown()
 
 
-def test_toloka_refusals(toloka):
+def test_toloka_refusals(toloka_emulator):
     import httpx
     import toloka.client as toloka_client
 
-    handle, client = toloka
+    handle, client = toloka_emulator
     E = toloka_client.exceptions
     project = _project(client)
     with pytest.raises(E.ValidationApiError) as err:              # a pool needs private_name and will_expire
