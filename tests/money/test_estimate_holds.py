@@ -23,8 +23,7 @@ KNOWN_GAP = {"food_dynamic": "expected dynamic overlap ignores the population's 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("experiment", [pytest.param(e, marks=pytest.mark.xfail(reason=KNOWN_GAP[e], strict=False))
-                                        if e in KNOWN_GAP else e for e in EXPERIMENTS])
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
 def test_actual_cost_is_within_the_estimate(experiment, tmp_path):
     proc = run_cli(f"+experiment={experiment}", *EXTRA.get(experiment, []), *FAST, f"hydra.run.dir={tmp_path}")
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -32,7 +31,9 @@ def test_actual_cost_is_within_the_estimate(experiment, tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())
     est = summary["estimate"]
     assert est["cost_min_usd"] <= summary["cost_usd"] <= est["cost_max_usd"], (summary["cost_usd"], est)
-    assert summary["cost_usd"] == pytest.approx(est["cost_usd"], rel=0.10)
     for key, pool in summary["pools"].items():
         assert pool["within_bounds"], (key, pool)
     assert sum(p["cost_usd"] for p in summary["pools"].values()) == pytest.approx(summary["cost_usd"])
+    if experiment in KNOWN_GAP and summary["cost_usd"] != pytest.approx(est["cost_usd"], rel=0.10):
+        pytest.xfail(KNOWN_GAP[experiment])   # the bounds above still hold
+    assert summary["cost_usd"] == pytest.approx(est["cost_usd"], rel=0.10)
