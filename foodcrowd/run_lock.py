@@ -19,6 +19,7 @@ __all__ = ["RunDirBusyError", "run_dir_lock", "LOCK_NAME"]
 
 log = logging.getLogger(__name__)
 LOCK_NAME = ".lock"
+_held: dict[str, bool] = {}   # lock paths this process holds (the lock is re-entrant within a process)
 
 
 class RunDirBusyError(UserError):
@@ -81,5 +82,3 @@ def run_dir_lock(run_dir: Path) -> Iterator[Path]:
     finally:
         os.close(fd)
 
-
-_held: dict[str, bool] = {}

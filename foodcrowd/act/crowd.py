@@ -127,8 +127,9 @@ def _read_tables(out_dir: Path) -> dict:
 
 
 @contextlib.contextmanager
-def platform_errors(crowd: dict):
-    """Errors of the crowd platform (HTTP, network) as one-screen UserErrors naming the config key."""
+def platform_errors(crowd: dict, run_dir: Path | None = None):
+    """Errors of the crowd platform (HTTP, network) as one-screen UserErrors naming the config key; a
+    local emulator failing on a full disk (its state lives in the run dir) is the machine's problem."""
     import json
 
     import httpx
@@ -141,6 +142,14 @@ def platform_errors(crowd: dict):
         raise UserError(f"the platform refused the token ({err.code})", "crowd.token_env",
                         f"check the token in ${crowd['token_env']} (sandbox and production tokens differ)") from None
     except ApiError as err:
+        if run_dir is not None and not crowd.get("url") and crowd.get("backend") == "emulator" and \
+                (err.status_code or 0) >= 500 and _disk_full(Path(crowd.get("state_dir") or run_dir)):
+            from foodcrowd.errors import EnvironmentProblem
+
+            raise EnvironmentProblem(f"the disk is full: the local emulator could not write its state under "
+                                     f"{crowd.get('state_dir') or run_dir} ({err.message})", "hydra.run.dir",
+                                     "free space there (or point hydra.run.dir at a disk with room) and run again: "
+                                     "finished stages are kept, the rest resumes") from None
         fields = f" (fields: {', '.join(sorted(map(str, err.payload))[:8])})" if isinstance(err.payload, dict) and err.payload else ""
         raise UserError(f"the platform answered {err.status_code} {err.code}: {err.message}{fields}", where,
                         "fix the cause, then run again with the same run dir: nothing is created or paid twice") from None
@@ -153,13 +162,22 @@ def platform_errors(crowd: dict):
                         "created or paid twice)") from None
 
 
+def _disk_full(folder: Path, least: int = 1 << 20) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(folder).free < least
+    except OSError:
+        return False
+
+
 def crowd_stage(ctx) -> dict:
     """Reuse answers bought under the same crowd-stage key (or named by ``crowd.answers``); else buy them
     and register them as a dataset version before any later stage can fail."""
     reused = _reuse(ctx)
     if reused is not None:
         return reused
-    with platform_errors(ctx.plain["crowd"]):
+    with platform_errors(ctx.plain["crowd"], ctx.run_dir):
         result = _crowd_stage(ctx)
     return _register(ctx, result)
 
