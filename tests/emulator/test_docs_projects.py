@@ -21,7 +21,7 @@ def _pool(project_id: str, name: str, overlap: int, real: int, golden: int = 0, 
     pool = toloka.Pool(project_id=project_id, private_name=name, may_contain_adult_content=False,
                        will_expire=datetime.datetime.utcnow() + datetime.timedelta(days=365), reward_per_assignment=0.01,
                        assignment_max_duration_seconds=600, auto_accept_solutions=auto_accept,
-                       defaults=toloka.Pool.Defaults(default_overlap_for_new_tasks=overlap, default_overlap_for_new_task_suites=0))
+                       defaults=toloka.Pool.Defaults(default_overlap_for_new_tasks=overlap, default_overlap_for_new_task_suites=overlap))
     pool.set_mixer_config(real_tasks_count=real, golden_tasks_count=golden, training_tasks_count=0)
     return pool
 
