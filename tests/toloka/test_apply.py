@@ -45,13 +45,16 @@ def _count(snapshot, what):
 def applied(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("run")
     tables = write_data(run_dir, n_items=N_ITEMS, n_control=N_CONTROL)
-    first = _stage(run_dir)
-    return run_dir, tables, first
+    home = str(tmp_path_factory.mktemp("home"))   # the module's own: no answers bought by another test to reuse
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FOODCROWD_HOME", home)
+        first = _stage(run_dir)
+    return run_dir, tables, first, home
 
 
 @pytest.mark.slow
 def test_apply_collects_the_work_into_the_contract_tables(applied):
-    run_dir, tables, first = applied
+    run_dir, tables, first, _ = applied
     answers = pd.read_parquet(run_dir / "toloka" / "answers.parquet")
     assert list(answers.columns) == ["task", "worker", "question", "label", "kind", "assignment_id", "pool_id",
                                      "submitted_at", "seconds", "status"]
@@ -69,8 +72,9 @@ def test_apply_collects_the_work_into_the_contract_tables(applied):
 
 
 @pytest.mark.slow
-def test_applying_twice_creates_everything_exactly_once(applied):
-    run_dir, tables, first = applied
+def test_applying_twice_creates_everything_exactly_once(applied, monkeypatch):
+    run_dir, tables, first, home = applied
+    monkeypatch.setenv("FOODCROWD_HOME", home)
     answers_before = pd.read_parquet(run_dir / "toloka" / "answers.parquet")
     second = _stage(run_dir)
     (run_dir / "toloka" / "state.json").unlink()  # a crash before the state was saved: found again by run key
@@ -81,13 +85,16 @@ def test_applying_twice_creates_everything_exactly_once(applied):
     (main,) = snap["pools"]
     assert (main["real_tasks"], main["control_tasks"], snap["trainings"][0]["tasks"]) == (N_ITEMS, N_CONTROL, 10)
     assert first["ids"] == second["ids"] == third["ids"]
-    assert second["summary"]["cost_usd"] == first["summary"]["cost_usd"] == third["summary"]["cost_usd"]
+    assert second["summary"]["cost_usd"] == first["summary"]["cost_usd"] > 0
+    # with its state lost, the run finds the answers it bought in the registry (same crowd key): $0 now
+    assert third["summary"]["cost_usd"] == 0.0
+    assert third["summary"]["reused_answers"]["bought_for_usd"] == pytest.approx(first["summary"]["cost_usd"])
     pd.testing.assert_frame_equal(pd.read_parquet(run_dir / "toloka" / "answers.parquet"), answers_before)
 
 
 @pytest.mark.slow
 def test_a_changed_reward_is_refused_with_the_key_named(applied):
-    run_dir, _, _ = applied
+    run_dir, _, _, _ = applied
     with pytest.raises(ConfigError) as err:
         _stage(run_dir, ["crowd.reward_per_page=0.02"])
     text = err.value.render()
