@@ -17,28 +17,16 @@ import math
 import numpy as np
 import pandas as pd
 
+from foodcrowd.crowd.confidence import top_posterior
+
 __all__ = ["predict", "compare", "print_prediction", "PREDICTION_SEED_OFFSET"]
 
 PREDICTION_SEED_OFFSET = 1_000_003
-_DEFAULT_WEIGHT = 0.7
 
 
 def _confidence(labels: list[str], weights: list, k: int) -> float:
-    """The emulator's (Toloka BASIC) confidence of the top answer: uniform prior, each answer right with its
-    weight / 100 (or 0.7)."""
-    chosen = set(labels)
-    k = max(k, len(chosen), 2)
-    ll = dict.fromkeys(chosen, 0.0)
-    ll_none = 0.0
-    for lab, wt in zip(labels, weights):
-        q = _DEFAULT_WEIGHT if wt is None else min(max(wt / 100.0, 1.0 / k + 1e-3), 0.999)
-        miss = math.log((1 - q) / (k - 1))
-        for c in ll:
-            ll[c] += math.log(q) if c == lab else miss
-        ll_none += miss
-    top = max(ll.values())
-    z = sum(math.exp(v - top) for v in ll.values()) + (k - len(chosen)) * math.exp(ll_none - top)
-    return 1.0 / z
+    """The emulator's (Toloka BASIC) confidence of the top answer; ``weights`` are skill values in percent."""
+    return top_posterior([(lab, None if wt is None else wt / 100.0) for lab, wt in zip(labels, weights)], k)
 
 
 def _deal(plain: dict, pages: list, items: list[dict], rng) -> tuple[dict[str, pd.DataFrame], int]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from foodcrowd.crowd import behaviour
+from foodcrowd.crowd.confidence import top_posterior
 from foodcrowd.emulator.rules import PoolRules
 from foodcrowd.label_types import get_label_type
 
@@ -18,7 +19,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Page", "PoolState", "TrainingState", "solution_correct"]
 
-DEFAULT_ANSWER_WEIGHT = 0.7   # dynamic overlap: accuracy assumed for a worker without the weighting skill
 
 
 def solution_correct(output: dict, known_solutions: list | None) -> bool:
@@ -388,22 +388,12 @@ class PoolState:
             if not labels:
                 return 0.0
             spec = self.answerer.specs.get(name)
-            chosen = {lab for _, lab in labels}
-            k = max(len(spec[1].classes(spec[0])) if spec else 2, len(chosen), 2)
-            ll = dict.fromkeys(chosen, 0.0)
-            ll_none = 0.0
+            k = len(spec[1].classes(spec[0])) if spec else 2
+            weighted = []
             for w, lab in labels:
-                q = DEFAULT_ANSWER_WEIGHT
                 value = self.run.skill(w, str(skill_id), self.run.now) if skill_id else None
-                if value is not None:
-                    q = min(max(float(value) / 100.0, 1.0 / k + 1e-3), 0.999)
-                miss = math.log((1 - q) / (k - 1))
-                for c in ll:
-                    ll[c] += math.log(q) if c == lab else miss
-                ll_none += miss
-            top = max(ll.values())
-            z = sum(math.exp(v - top) for v in ll.values()) + (k - len(chosen)) * math.exp(ll_none - top)
-            lowest = min(lowest, 1.0 / z)
+                weighted.append((lab, None if value is None else float(value) / 100.0))
+            lowest = min(lowest, top_posterior(weighted, k))
         return lowest
 
     def _act(self, worker: int, fired: list, t: float) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-DEFAULT_ANSWER_WEIGHT = 0.7   # the weight of an answer without the weighting skill (as the emulator)
+from foodcrowd.crowd.confidence import DEFAULT_ANSWER_WEIGHT, top_posterior
 
 __all__ = ["expected_exam_takers", "eligible_workers", "expected_overlap", "pass_chance", "right_chance"]
 
@@ -176,23 +176,7 @@ def _mean_answers(plain: dict, rows: list, items: list, samples: int) -> float:
             _, _, w, q = rows[picks[s, n]]
             labels.append((0 if draws[s, n] < right_chance(w, item, k, weight) else int(wrong[s, n]), q))
             n += 1
-            if n >= lo and _confidence(labels, k) >= need:
+            if n >= lo and top_posterior(labels, k) >= need:
                 break
         total += n
     return total / samples
-
-
-def _confidence(labels: list[tuple[int, float | None]], k: int) -> float:
-    """Posterior of the most likely label (uniform prior, each answer right with its weight)."""
-    chosen = {lab for lab, _ in labels}
-    ll = dict.fromkeys(chosen, 0.0)
-    ll_none = 0.0
-    for lab, q in labels:
-        q = DEFAULT_ANSWER_WEIGHT if q is None else min(max(q, 1.0 / k + 1e-3), 0.999)
-        miss = math.log((1 - q) / (k - 1))
-        for c in ll:
-            ll[c] += math.log(q) if c == lab else miss
-        ll_none += miss
-    top = max(ll.values())
-    z = sum(math.exp(v - top) for v in ll.values()) + (k - len(chosen)) * math.exp(ll_none - top)
-    return 1.0 / z

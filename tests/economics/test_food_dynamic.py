@@ -79,5 +79,7 @@ def test_dynamic_run_trusts_lone_answers_only_from_proven_annotators_and_costs_l
     assert per_item.str.len().between(1, 7).all() and (per_item.str.len() == 1).any() and (per_item.str.len() >= 3).any()
     lone = [workers[0] for workers in per_item if len(workers) == 1]
     assert not any(skill.get(w) == 95.0 for w in lone)   # a newcomer's lone answer is never accepted
-    assert dynamic["cost_usd"] < 0.85 * static["cost_usd"]   # the saving grows with the run: 0.68 at 1,000 items
+    # the saving grows with the run; with the crowd model's turnover (short sessions: more newcomers whose lone
+    # answers are not trusted) it is 0.89 of static at 300 items (was 0.78 before the crowd model)
+    assert dynamic["cost_usd"] < 0.95 * static["cost_usd"]
     assert dynamic["labels"]["accuracy"]["food_type"] >= static["labels"]["accuracy"]["food_type"] - 0.03
