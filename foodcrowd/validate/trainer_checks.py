@@ -37,7 +37,10 @@ def _trainer_schedule_has_steps(plain: dict) -> Iterator[Problem]:
     size = ds.get("size")
     if not isinstance(size, int):
         return
-    epochs, batch, vf = int(trainer["epochs"]), int(trainer["batch_size"]), float(trainer["val_fraction"])
+    epochs, batch, vf = trainer.get("epochs"), trainer.get("batch_size"), trainer.get("val_fraction")
+    if not (isinstance(epochs, int) and isinstance(batch, int) and isinstance(vf, (int, float))) \
+            or isinstance(epochs, bool) or batch < 1 or epochs < 1 or not 0 <= vf < 1:
+        return   # the schema names these
     steps = schedule_steps(size, vf, batch, epochs)
     if steps < MIN_SCHEDULE_STEPS:
         train = int(size * (1 - vf) * 0.9)

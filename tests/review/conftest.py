@@ -12,9 +12,6 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("FOODCROWD_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(os.environ.get("FOODCROWD_TEST_ARTIFACTS", "")) if os.environ.get("FOODCROWD_TEST_ARTIFACTS") else None
 
 
@@ -42,15 +39,8 @@ def review_overrides(label_studio):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does), or deselect -m 'not browser'")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
+def browser(chromium_browser):
+    return chromium_browser
 
 
 @pytest.fixture()
