@@ -80,12 +80,27 @@ def offline(root: str, ref: str) -> dict:
     ids = push_now(root_ref, reg)
     out["ids"] = ids
     session = next(Path.home().glob(f".clearml/cache/offline/{ids[root_ref]}/task.json"))
-    task = json.loads(session.read_text())
+    task = _read_when_written(session)
     out["artifacts"] = sorted(a["key"] for a in task["execution"]["artifacts"])
     state = [a for a in task["execution"]["artifacts"] if a["key"] == "state"][0]
     out["files_added"] = dict(state["display_data"])["files added"]
     out["tags"] = task.get("tags")
     return out
+
+
+def _read_when_written(path: Path, seconds: float = 30.0) -> dict:
+    """The offline session's task.json: ClearML's SDK may still be rewriting it (truncate, then write) from
+    its reporting thread just after the dataset call returns, so read until it parses (bounded)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return json.loads(path.read_text())
+        except ValueError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 if __name__ == "__main__":
