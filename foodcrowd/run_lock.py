@@ -15,7 +15,7 @@ from typing import Iterator
 
 from foodcrowd.errors import UserError
 
-__all__ = ["RunDirBusyError", "run_dir_lock", "LOCK_NAME"]
+__all__ = ["RunDirBusyError", "run_dir_lock", "pid_alive", "LOCK_NAME"]
 
 log = logging.getLogger(__name__)
 LOCK_NAME = ".lock"
@@ -34,7 +34,8 @@ def _holder(path: Path) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with ``pid`` exists on this machine (one we may not signal counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -67,7 +68,7 @@ def run_dir_lock(run_dir: Path) -> Iterator[Path]:
                 f"wait for PID {pid} to finish (or stop it), or choose another hydra.run.dir; "
                 "two processes in one run dir would create and pay for the same work twice") from None
         previous = _holder(path)
-        if previous and previous != os.getpid() and not _alive(previous):
+        if previous and previous != os.getpid() and not pid_alive(previous):
             log.warning("run dir %s: taking over the lock left by PID %s (no longer running)", run_dir, previous)
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())

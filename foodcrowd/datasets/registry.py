@@ -25,6 +25,7 @@ from foodcrowd.datasets.errors import DatasetError, DatasetFilesError
 from foodcrowd.datasets.lineage import ancestors as _ancestors, diff_versions, resolve_ref
 from foodcrowd.datasets.manifest import build_manifest
 from foodcrowd.datasets.store import ObjectStore, hash_file
+from foodcrowd.run_lock import pid_alive
 from foodcrowd.datasets.version import DatasetVersion, load_version
 
 __all__ = ["Registry"]
@@ -152,7 +153,7 @@ class Registry:
         self._cache_dir.mkdir(parents=True, exist_ok=True)
         for old in self._cache_dir.glob(".tmp-*"):  # left by a get that was killed
             pid = old.name.split("-")[1]
-            if pid.isdigit() and not _pid_alive(int(pid)):
+            if pid.isdigit() and not pid_alive(int(pid)):
                 shutil.rmtree(old, ignore_errors=True)
         tmp = self._cache_dir / f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
@@ -226,7 +227,7 @@ class Registry:
         killed = False
         for d in (self.root / "staging").iterdir():
             pid = d.name.split("-", 1)[0]
-            if pid.isdigit() and not _pid_alive(int(pid)):
+            if pid.isdigit() and not pid_alive(int(pid)):
                 shutil.rmtree(d, ignore_errors=True)
                 log.info("removed the unfinished registration %s", d.name)
                 killed = True
@@ -250,11 +251,6 @@ def _before_commit(staging: Path) -> None:
 
     failpoint("register.staged")
 
-
-def _pid_alive(pid: int) -> bool:
-    from foodcrowd.datasets.store import _alive
-
-    return _alive(pid)
 
 
 def _num(version: str) -> tuple[int, str]:

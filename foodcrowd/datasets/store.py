@@ -15,6 +15,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from foodcrowd.run_lock import pid_alive
+
 __all__ = ["ObjectStore", "Stored", "hash_file", "CHUNK"]
 
 CHUNK = 1 << 22  # files up to 4 MiB are read in one go; larger ones are streamed
@@ -138,7 +140,7 @@ class ObjectStore:
         n = 0
         for tmp in self.root.glob("*/*.tmp-*"):
             pid = tmp.name.rsplit(".tmp-", 1)[1].split("-", 1)[0]
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not pid_alive(int(pid)):
                 tmp.unlink(missing_ok=True)
                 n += 1
         return n
@@ -163,18 +165,6 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _discard(path: str) -> None:

@@ -14,32 +14,14 @@ from __future__ import annotations
 
 import bisect
 
-from foodcrowd.emulator.state import EmulatorState, id_key, iso
-from foodcrowd.emulator.views import assignment_view
+from foodcrowd.emulator.state import EmulatorState, id_key
+from foodcrowd.emulator.views import assignment_stamps, assignment_view
 
-__all__ = ["STAMP_FIELDS", "assignment_listing", "assignment_stamps"]
+__all__ = ["STAMP_FIELDS", "assignment_listing"]
 
 STAMP_FIELDS = ("created", "submitted", "accepted", "rejected", "skipped", "expired")
 _OPS = {"lt": lambda a, b: a < b, "lte": lambda a, b: a <= b, "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b}
 _MAX_LIMIT = 100_000
-
-
-def assignment_stamps(state: EmulatorState, run: dict, a: dict, status: str) -> dict:
-    """The ISO timestamps an assignment's JSON carries for ``status`` (as ``views.assignment_view`` writes them)."""
-    out = {"created": iso(run["base"] + a["created"])}
-    if status == "ACTIVE":
-        return out
-    stamp = iso(run["base"] + a["submitted"])
-    if status in ("SUBMITTED", "ACCEPTED", "REJECTED"):
-        out["submitted"] = stamp
-    patch = state.docs["patch"].get(a["id"])
-    if status == "ACCEPTED":
-        out["accepted"] = iso(patch["_at"]) if patch and patch["status"] == "ACCEPTED" else stamp
-    elif status == "REJECTED":
-        out["rejected"] = iso(patch["_at"]) if patch else stamp
-    elif status in ("SKIPPED", "EXPIRED"):
-        out[status.lower()] = stamp
-    return out
 
 
 def _parse(params: dict):

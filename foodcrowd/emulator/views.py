@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from foodcrowd.emulator.state import EmulatorState, iso
 
-__all__ = ["analytics_value", "assignment_view", "public", "pool_view", "restriction_views", "task_view",
+__all__ = ["analytics_value", "assignment_stamps", "assignment_view", "public", "pool_view", "restriction_views", "task_view",
            "user_skill_views"]
 
 
@@ -41,17 +41,15 @@ def _suite_task(task: dict) -> dict:
     return {k: task[k] for k in _SUITE_KEYS if k in task}
 
 
-def assignment_view(state: EmulatorState, run: dict, a: dict, status: str) -> dict:
-    tasks = [_suite_task(state.docs["task"][t]) for t in a["task_ids"]]
-    out = {"id": a["id"], "task_suite_id": a["id"] + "s", "pool_id": a["pool_id"], "user_id": a["user_id"],
-           "status": status, "reward": a["reward"] if status in ("SUBMITTED", "ACCEPTED") else 0.0,
-           "tasks": tasks, "mixed": True, "automerged": False, "created": iso(run["base"] + a["created"])}
+def assignment_stamps(state: EmulatorState, run: dict, a: dict, status: str) -> dict:
+    """The ISO timestamps an assignment's JSON carries for ``status`` (the listing filters on these without
+    building the whole view)."""
+    out = {"created": iso(run["base"] + a["created"])}
     if status == "ACTIVE":
         return out
     stamp = iso(run["base"] + a["submitted"])
     if status in ("SUBMITTED", "ACCEPTED", "REJECTED"):
         out["submitted"] = stamp
-        out["solutions"] = [{"output_values": o} for o in a["outputs"]]
     patch = state.docs["patch"].get(a["id"])
     if status == "ACCEPTED":
         out["accepted"] = iso(patch["_at"]) if patch and patch["status"] == "ACCEPTED" else stamp
@@ -59,6 +57,17 @@ def assignment_view(state: EmulatorState, run: dict, a: dict, status: str) -> di
         out["rejected"] = iso(patch["_at"]) if patch else stamp
     elif status in ("SKIPPED", "EXPIRED"):
         out[status.lower()] = stamp
+    return out
+
+
+def assignment_view(state: EmulatorState, run: dict, a: dict, status: str) -> dict:
+    tasks = [_suite_task(state.docs["task"][t]) for t in a["task_ids"]]
+    out = {"id": a["id"], "task_suite_id": a["id"] + "s", "pool_id": a["pool_id"], "user_id": a["user_id"],
+           "status": status, "reward": a["reward"] if status in ("SUBMITTED", "ACCEPTED") else 0.0,
+           "tasks": tasks, "mixed": True, "automerged": False, **assignment_stamps(state, run, a, status)}
+    if status in ("SUBMITTED", "ACCEPTED", "REJECTED"):
+        out["solutions"] = [{"output_values": o} for o in a["outputs"]]
+    patch = state.docs["patch"].get(a["id"])
     if patch and patch.get("public_comment"):
         out["public_comment"] = patch["public_comment"]
     return out
