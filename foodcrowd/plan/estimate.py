@@ -69,14 +69,16 @@ def _takers(plain: dict, main_pages: int, main_pages_max: int, exam_items: list)
     declared = exam.get("expected_takers")
     if declared is not None:
         n = int(declared)
-        return {"takers": n, "takers_max": int(exam.get("max_takers") or n), "takers_source": "exam.expected_takers"}
+        # "bound": declared: nothing on the platform holds the takers to it (the spend guard does, under budget_usd)
+        return {"takers": n, "takers_max": int(exam.get("max_takers") or n), "takers_source": "exam.expected_takers",
+                "bound": "declared"}
     if _emulated(crowd):
         from foodcrowd.plan.crowd_flow import expected_exam_takers
 
         expected, eligible = expected_exam_takers(plain, main_pages, exam_items)
         return {"takers": round(expected), "takers_max": eligible, "takers_source": "crowd.population"}
     # worst case: every paid page of the main pool done by a different annotator, each of whom took the exam
-    return {"takers": main_pages_max, "takers_max": main_pages_max, "takers_source": "worst case"}
+    return {"takers": main_pages_max, "takers_max": main_pages_max, "takers_source": "worst case", "bound": "declared"}
 
 
 def _pool(kind: str, pages: int, pages_min: int, pages_max: int, per_page: float, **extra) -> dict:

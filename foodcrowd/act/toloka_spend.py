@@ -1,0 +1,93 @@
+"""Follow what the running pools commit to spend, so ``budget_usd`` holds while they run.
+
+The plan admits items on the estimate's upper bound (:mod:`foodcrowd.plan.budget`); this is the net under
+it for what the estimate cannot foresee (a declared ``exam.expected_takers`` the crowd exceeds, a platform
+that serves more than the plan). At every poll :class:`SpendGuard` asks the platform for the committed
+spend of the paid pools: what it has paid (``spent_budget``) plus every page in progress or awaiting
+acceptance (a worker who took a page is paid for it even if the pool closes meanwhile). It adds, per pool,
+what may come in before the pools could be closed after the next look: the spend's pace since the last
+look times that time, at least one page, and never more than the plan still allows a pool whose bound the platform keeps
+(so a plan that fits the budget is never cut short). When that would cross the budget the crowd stage
+closes every pool and :func:`settle` waits for the pages in progress, so the download holds everything
+that will be paid.
+
+The guard can only be as quick as its polls: a platform that pays faster than ``crowd.poll_interval_seconds``
+can see (the emulator at its default ``time_scale`` of 3600 runs a small pool in under a second) may spend
+past the budget before the first look; the run then says so (``budget.exceeded`` in ``summary.json``).
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from foodcrowd.plan.budget import would_cross
+
+__all__ = ["SpendGuard", "in_flight", "settle"]
+
+log = logging.getLogger(__name__)
+_OPEN = ("ACTIVE", "SUBMITTED")     # taken or submitted, not yet paid: paid when submitted / accepted
+
+
+def in_flight(client, pool_ids, statuses=_OPEN) -> int:
+    """Pages of ``pool_ids`` in progress (ACTIVE) or awaiting acceptance (SUBMITTED) on the platform."""
+    return sum(1 for pid in pool_ids for _ in client.get_assignments(pool_id=pid, status=list(statuses)))
+
+
+class SpendGuard:
+    """``guard()`` -> True when the committed spend plus what may come in before the next poll would cross
+    ``budget``. ``pools``: pool id -> the most it may cost by the plan (USD), or None where nothing on the
+    platform holds it to the plan (a declared exam bound). ``committed``/``margin``: the last look's figures."""
+
+    def __init__(self, client, pools: dict[str, float | None], per_page: float, budget: float, poll_seconds: float,
+                 clock=time.monotonic) -> None:
+        self.client, self.pools, self.per_page, self.budget = client, dict(pools), per_page, float(budget)
+        self.pool_ids = list(self.pools)
+        self.poll_seconds, self.clock = float(poll_seconds), clock
+        self.committed, self.margin = 0.0, per_page
+        self._seen = dict.fromkeys(self.pools, 0.0)
+        self._pace: dict[str, float] = {}
+        self._last = clock()     # made just before the pools open: nothing was committed before
+
+    def _committed(self) -> dict[str, float]:
+        from toloka.client.analytics_request import SpentBudgetPoolAnalytics
+
+        op = self.client.wait_operation(self.client.get_analytics(
+            [SpentBudgetPoolAnalytics(subject_id=pid) for pid in self.pool_ids]))
+        paid = [float(v["result"]["value"] or 0.0) for v in op.details["value"]]
+        return {pid: usd + self.per_page * in_flight(self.client, [pid]) for pid, usd in zip(self.pool_ids, paid)}
+
+    def fastest(self) -> list[str]:
+        """The pool ids, the fastest spender at the last look first (the order to close them in)."""
+        return sorted(self.pool_ids, key=lambda pid: -self._pace.get(pid, 0.0))
+
+    def __call__(self) -> bool:
+        if not self.pool_ids:
+            return False
+        started = self.clock()
+        now_committed = self._committed()
+        now = self.clock()
+        # if the pools are left open now, the next look has its figures after the pause and one more look, and
+        # closing them then takes about as long again: what comes in until then must still fit the budget
+        horizon = self.poll_seconds + 2 * (now - started)
+        margin = 0.0
+        for pid, usd in now_committed.items():
+            pace = self._pace[pid] = max(usd - self._seen[pid], 0.0) / max(now - self._last, 1e-3)   # USD/s lately
+            left = self.pools[pid]
+            room = float("inf") if left is None else max(left - usd, 0.0)        # what the plan still allows
+            margin += min(max(pace * horizon, self.per_page), room)
+        self.committed, self.margin = sum(now_committed.values()), margin
+        self._seen, self._last = now_committed, now
+        return self.margin > 0 and would_cross(self.committed, self.margin, self.budget)
+
+
+def settle(client, pool_ids, max_wait_seconds: float, poll_seconds: float) -> int:
+    """After a close: wait until no page of ``pool_ids`` is still in progress (its worker submits it, or it
+    expires), so what is downloaded is what is paid. Returns the pages still in progress at the deadline."""
+    deadline = time.monotonic() + max_wait_seconds
+    left = in_flight(client, pool_ids, ("ACTIVE",))
+    if left:
+        log.info("crowd: waiting for %d page(s) in progress when the pools closed", left)
+    while left and time.monotonic() < deadline:
+        time.sleep(poll_seconds)
+        left = in_flight(client, pool_ids, ("ACTIVE",))
+    return left
