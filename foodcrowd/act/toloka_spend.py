@@ -5,11 +5,12 @@ it for what the estimate cannot foresee (a declared ``exam.expected_takers`` the
 that serves more than the plan). At every poll :class:`SpendGuard` asks the platform for the committed
 spend of the paid pools: what it has paid (``spent_budget``) plus every page in progress or awaiting
 acceptance (a worker who took a page is paid for it even if the pool closes meanwhile). It adds, per pool,
-what may come in before the pools could be closed after the next look: the spend's pace since the last
-look times that time, at least one page, and never more than the plan still allows a pool whose bound the platform keeps
-(so a plan that fits the budget is never cut short). When that would cross the budget the crowd stage
-closes every pool and :func:`settle` waits for the pages in progress, so the download holds everything
-that will be paid.
+what may come in before the pools could be closed after the next look: the spend's pace (the busiest of
+the last three intervals between looks) times that time (the last interval plus one look), at least one
+page, plus one page for the chance in who takes a page when, and never more than the plan still allows a
+pool whose bound the platform keeps (so a plan that fits the budget is never cut short). When that would
+cross the budget the crowd stage closes every pool (the fastest spender first) and :func:`settle` waits
+for the pages in progress, so the download holds everything that will be paid.
 
 The guard can only be as quick as its polls: a platform that pays faster than ``crowd.poll_interval_seconds``
 can see (the emulator at its default ``time_scale`` of 3600 runs a small pool in under a second) may spend
@@ -46,6 +47,7 @@ class SpendGuard:
         self.committed, self.margin = 0.0, per_page
         self._seen = dict.fromkeys(self.pools, 0.0)
         self._pace: dict[str, float] = {}
+        self._paces: dict[str, list[float]] = {}
         self._last = clock()     # made just before the pools open: nothing was committed before
 
     def _committed(self) -> dict[str, float]:
@@ -66,15 +68,20 @@ class SpendGuard:
         started = self.clock()
         now_committed = self._committed()
         now = self.clock()
-        # if the pools are left open now, the next look has its figures after the pause and one more look, and
-        # closing them then takes about as long again: what comes in until then must still fit the budget
-        horizon = self.poll_seconds + 2 * (now - started)
+        # if the pools are left open now, the next look has its figures about as long from now as this one took
+        # from the last (a loaded machine or a slow platform stretches both), and closing them then takes
+        # about as long as a look: what comes in until then must still fit the budget
+        look = now - started
+        horizon = max(now - self._last, self.poll_seconds + look) + look
         margin = 0.0
         for pid, usd in now_committed.items():
-            pace = self._pace[pid] = max(usd - self._seen[pid], 0.0) / max(now - self._last, 1e-3)   # USD/s lately
+            paces = self._paces.setdefault(pid, [])
+            paces[:] = paces[-2:] + [max(usd - self._seen[pid], 0.0) / max(now - self._last, 1e-3)]   # USD/s lately
+            self._pace[pid] = pace = max(paces)            # the busiest of the last three intervals
             left = self.pools[pid]
             room = float("inf") if left is None else max(left - usd, 0.0)        # what the plan still allows
-            margin += min(max(pace * horizon, self.per_page), room)
+            # plus one page: who takes a page when is random (3 pages came in where 2 were due, in tests)
+            margin += min(max(pace * horizon, self.per_page) + self.per_page, room)
         self.committed, self.margin = sum(now_committed.values()), margin
         self._seen, self._last = now_committed, now
         return self.margin > 0 and would_cross(self.committed, self.margin, self.budget)
