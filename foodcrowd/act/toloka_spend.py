@@ -55,8 +55,9 @@ class SpendGuard:
 
         op = self.client.wait_operation(self.client.get_analytics(
             [SpentBudgetPoolAnalytics(subject_id=pid) for pid in self.pool_ids]))
-        paid = [float(v["result"]["value"] or 0.0) for v in op.details["value"]]
-        return {pid: usd + self.per_page * in_flight(self.client, [pid]) for pid, usd in zip(self.pool_ids, paid)}
+        paid = {str((v.get("request") or {}).get("subject_id", pid)): float(v["result"]["value"] or 0.0)
+                for pid, v in zip(self.pool_ids, op.details["value"])}        # each answer names its pool
+        return {pid: paid.get(pid, 0.0) + self.per_page * in_flight(self.client, [pid]) for pid in self.pool_ids}
 
     def fastest(self) -> list[str]:
         """The pool ids, the fastest spender at the last look first (the order to close them in)."""

@@ -97,3 +97,17 @@ def test_the_spend_is_followed_and_the_pools_closed_mid_run_before_it_crosses_th
     registry = Registry(summary["datasets"]["registry"])
     annotated = registry.version(summary["datasets"]["annotated"])
     assert summary["datasets"]["answers"] in annotated.parents
+
+
+def test_a_plan_whose_upper_bound_fits_is_followed_but_never_cut_short(tmp_path):
+    # the same slow clock, every bound kept by the platform: the guard looks at every poll, and stays quiet
+    proc = run_cli("+experiment=food", "dataset.size=60", "budget_usd=0.86", "crowd.time_scale=100", *FAST,
+                   f"hydra.run.dir={tmp_path}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["estimate"]["cost_max_usd"] <= 0.86 < summary["estimate"]["cost_max_usd"] + 0.02
+    assert summary["status"] == "ok" and not summary["budget"]["stopped"], summary["budget"]
+    assert summary["pages"] >= summary["estimate"]["pages"] and "closed every pool" not in proc.stdout + proc.stderr
+    import pandas as pd
+
+    assert pd.read_parquet(tmp_path / "labels" / "labels.parquet")["item_id"].nunique() == 60   # every item bought
