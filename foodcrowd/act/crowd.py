@@ -258,7 +258,7 @@ def _crowd_stage(ctx) -> dict:
     from foodcrowd.act.toloka_apply import ensure_objects
     from foodcrowd.act.toloka_collect import download, wait_for_pool
     from foodcrowd.act.toloka_reconcile import reconcile
-    from foodcrowd.act.toloka_spend import settle
+    from foodcrowd.act.toloka_spend import close_all, guard_for, settle
     from foodcrowd.act.toloka_state import CrowdState, run_key_for
     from foodcrowd.act.toloka_upload import open_containers, upload_tasks
     from foodcrowd.plan.stage import load_data, plan_for
@@ -278,7 +278,7 @@ def _crowd_stage(ctx) -> dict:
             ids = ensure_objects(client, plan, state)
             upload_tasks(client, plan, ids, state, int(crowd.get("upload_batch_size", 5000)))
             if not state.completed.get("pool:main"):
-                guard = _budget_guard(client, plain, plan, ids)   # follows the spend from before the pools open
+                guard = guard_for(client, plain, plan, ids)   # follows the spend from before the pools open
                 open_containers(client, plan, ids, state)
                 done = wait_for_pool(client, ids["pool:main"], float(crowd.get("poll_interval_seconds", 0.5)),
                                      float(crowd.get("max_wait_seconds", 3600)), guard,
@@ -286,7 +286,7 @@ def _crowd_stage(ctx) -> dict:
                 if isinstance(done, dict):   # the crowd ran out: the pool was closed, keep what was bought
                     _record_stall(out, crowd, done)
                 elif not done:   # the next pages would cross budget_usd: close every pool, keep what was bought
-                    _close_all(client, plan, ids, first=guard.fastest())   # the fastest spender first
+                    close_all(client, plan, ids, first=guard.fastest())   # the fastest spender first
                     settle(client, guard.pool_ids, float(crowd.get("max_wait_seconds", 3600)),
                            float(crowd.get("poll_interval_seconds", 0.5)))
                     state.stopped_at_budget = True
@@ -305,7 +305,9 @@ def _crowd_stage(ctx) -> dict:
         state.save()
     summary = summarise(tables, plain, int(plan.estimate["items"]), plan.estimate)  # the items bought
     if getattr(state, "stopped_at_budget", False):
-        summary["budget"] = _closed_mid_run(tables, plain, plan.estimate, state.budget_close)
+        from foodcrowd.act.toloka_spend import closed_mid_run
+
+        summary["budget"] = closed_mid_run(tables, plain, plan.estimate, state.budget_close)
     budget = plain.get("budget_usd")
     if budget is not None and summary["cost_usd"] > float(budget) + 1e-9:
         summary.setdefault("budget", {})["exceeded"] = True
@@ -343,46 +345,6 @@ def _record_stall(out: Path, crowd: dict, stalled: dict | None) -> None:
                "are kept and aggregated. Pay more, ease the filters or the exam, or grow crowd.population.size.")
     log.warning("crowd: %s", message)
     (out / "stalled.json").write_text(json.dumps({**stalled, "message": message}))
-
-
-def _budget_guard(client, plain: dict, plan, ids: dict):
-    """At every poll: would the pages paid, in progress and to come before the next poll cross
-    ``budget_usd``? (None without a budget; see :mod:`foodcrowd.act.toloka_spend`.)"""
-    from foodcrowd.act.toloka_spend import SpendGuard
-
-    budget = plain.get("budget_usd")
-    if budget is None:
-        return None
-    paid = {ids[k]: None if p.get("bound") == "declared" else float(p["cost_max_usd"])
-            for k, p in (plan.estimate.get("pools") or {}).items() if k.startswith("pool:") and p["cost_max_usd"] > 0}
-    return SpendGuard(client, paid, page_cost(plain["crowd"]), float(budget),
-                      float(plain["crowd"].get("poll_interval_seconds", 0.5)))
-
-
-def _closed_mid_run(tables: dict, plain: dict, estimate: dict, close: dict) -> dict:
-    """``summary.json`` ``budget`` after the pools were closed while running: what was bought of the plan."""
-    answers, assignments = tables["answers"], tables["assignments"]
-    paid = assignments[assignments["status"].isin(["SUBMITTED", "ACCEPTED"])]
-    main = paid[paid["container"] == "pool:main"]
-    answered = int(answers.loc[answers["kind"] == "task", "task"].nunique()) if len(answers) else 0
-    out = {"stopped": True, "closed_while_running": True, "items_bought": answered,
-           "pages_bought": int(len(main)), "pages_planned": int(estimate["pages"]), **close}
-    log.warning("crowd: closed every pool while running: $%.2f paid or in progress, plus $%.2f that could come in "
-                "before the next poll, would cross budget_usd $%.2f; bought %d of %d planned main-pool pages "
-                "(%d of %d items answered)", close.get("committed_usd", float("nan")), close.get("margin_usd", float("nan")),
-                float(plain["budget_usd"]), len(main), estimate["pages"], answered, estimate["items"])
-    return out
-
-
-def _close_all(client, plan, ids: dict, first=()) -> None:
-    """Close every open pool and training of the plan; the pools ``first`` names (ids) before the others."""
-    rank = {pid: i for i, pid in enumerate(first)}
-    for key in sorted(plan.tasks, key=lambda k: rank.get(ids[k], len(rank))):
-        kind = key.partition(":")[0]
-        obj = client.get_training(ids[key]) if kind == "training" else client.get_pool(ids[key])
-        if str(getattr(obj.status, "value", obj.status)) == "OPEN":
-            (client.close_training if kind == "training" else client.close_pool)(ids[key])
-            log.warning("toloka: %s closed: one more page would cross budget_usd", key)
 
 
 def _close_exam(client, plan, ids: dict) -> None:

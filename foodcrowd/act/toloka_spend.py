@@ -23,7 +23,7 @@ import time
 
 from foodcrowd.plan.budget import would_cross
 
-__all__ = ["SpendGuard", "in_flight", "settle"]
+__all__ = ["SpendGuard", "guard_for", "in_flight", "settle", "close_all", "closed_mid_run"]
 
 log = logging.getLogger(__name__)
 _OPEN = ("ACTIVE", "SUBMITTED")     # taken or submitted, not yet paid: paid when submitted / accepted
@@ -99,3 +99,43 @@ def settle(client, pool_ids, max_wait_seconds: float, poll_seconds: float) -> in
         time.sleep(poll_seconds)
         left = in_flight(client, pool_ids, ("ACTIVE",))
     return left
+
+
+def guard_for(client, plain: dict, plan, ids: dict):
+    """The crowd stage's :class:`SpendGuard` for the plan's paid pools (None without ``budget_usd``); a pool
+    whose bound is only declared gets no cap on what may come in."""
+    from foodcrowd.plan.estimate import page_cost
+
+    budget = plain.get("budget_usd")
+    if budget is None:
+        return None
+    paid = {ids[k]: None if p.get("bound") == "declared" else float(p["cost_max_usd"])
+            for k, p in (plan.estimate.get("pools") or {}).items() if k.startswith("pool:") and p["cost_max_usd"] > 0}
+    return SpendGuard(client, paid, page_cost(plain["crowd"]), float(budget),
+                      float(plain["crowd"].get("poll_interval_seconds", 0.5)))
+
+
+def closed_mid_run(tables: dict, plain: dict, estimate: dict, close: dict) -> dict:
+    """``summary.json`` ``budget`` after the pools were closed while running: what was bought of the plan."""
+    answers, assignments = tables["answers"], tables["assignments"]
+    paid = assignments[assignments["status"].isin(["SUBMITTED", "ACCEPTED"])]
+    main = paid[paid["container"] == "pool:main"]
+    answered = int(answers.loc[answers["kind"] == "task", "task"].nunique()) if len(answers) else 0
+    out = {"stopped": True, "closed_while_running": True, "items_bought": answered,
+           "pages_bought": int(len(main)), "pages_planned": int(estimate["pages"]), **close}
+    log.warning("crowd: closed every pool while running: $%.2f paid or in progress, plus $%.2f that could come in "
+                "before the next poll, would cross budget_usd $%.2f; bought %d of %d planned main-pool pages "
+                "(%d of %d items answered)", close.get("committed_usd", float("nan")), close.get("margin_usd", float("nan")),
+                float(plain["budget_usd"]), len(main), estimate["pages"], answered, estimate["items"])
+    return out
+
+
+def close_all(client, plan, ids: dict, first=()) -> None:
+    """Close every open pool and training of the plan; the pools ``first`` names (ids) before the others."""
+    rank = {pid: i for i, pid in enumerate(first)}
+    for key in sorted(plan.tasks, key=lambda k: rank.get(ids[k], len(rank))):
+        kind = key.partition(":")[0]
+        obj = client.get_training(ids[key]) if kind == "training" else client.get_pool(ids[key])
+        if str(getattr(obj.status, "value", obj.status)) == "OPEN":
+            (client.close_training if kind == "training" else client.close_pool)(ids[key])
+            log.warning("toloka: %s closed: the pages that could come in would cross budget_usd", key)
