@@ -1,7 +1,7 @@
 """Sizes a real team labels: a 100,000-item project end to end, and the registry and DataViews at 1,000,000.
 
     python benchmarks/scale.py --registry              # 1,000,000 items: register + DataView (about 1 min)
-    python benchmarks/scale.py --project               # 10,000 then 100,000 items end to end (long)
+    python benchmarks/scale.py --project               # 10,000 then 100,000 items end to end (~9 min, 2 cores)
     python benchmarks/scale.py --project --sizes 2000 20000   # smaller, same ratios
 
 *registry*: an items table (1M rows: id, relpath, url, ground truth) and a labels table (1M rows: two
@@ -166,6 +166,9 @@ def _project(n: int, work: Path) -> dict[str, tuple[float, float]]:
     summary = run_stages(cfg, plain, work / f"run{n}", stages)
     measured["end to end"] = (time.perf_counter() - t0, max(m[1] for m in measured.values()),
                               max(m[2] for m in measured.values()))
+    page = work / f"run{n}" / "report" / "index.html"
+    if page.exists():
+        print(f"{n:,} items: the run report is {page.stat().st_size / 1e6:,.1f} MB")
     print(f"{n:,} items: status {summary.data['status']}, {summary.data['answers']:,} answers, "
           f"label accuracy {summary.data['labels']['accuracy']}, model {(summary.data.get('model') or {}).get('accuracy')}")
     return measured
