@@ -125,8 +125,8 @@ def registry(n: int, work: Path) -> None:
            baseline_name="pandas read + merge + filter", target="ratio <= 0.5")
 
 
-def _project(n: int, work: Path) -> dict[str, tuple[float, float]]:
-    """Run the food experiment at ``n`` items in this process; {stage: (seconds, peak MB)}."""
+def _project(n: int, work: Path) -> dict[str, tuple[float, float, float]]:
+    """Run the food experiment at ``n`` items in this process; {stage: (seconds, peak MB, process peak MB)}."""
     import os
 
     from hydra import compose, initialize_config_dir
