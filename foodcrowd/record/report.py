@@ -41,7 +41,11 @@ def closing_lines(summary: dict, run_dir: Path) -> list[tuple[str, str]]:
     acc = {k: v for k, v in (labels.get("accuracy") or {}).items() if k != "mean"}
     model = ((summary.get("model") or {}).get("metrics")) or {}
     datasets = summary.get("datasets") or {}
-    rows = [
+    ls = summary.get("label_studio_crowd") or {}
+    backend = (summary.get("config") or {}).get("backend")
+    rows = [("crowd", f"{backend}: in-house annotators in Label Studio project {ls['project_id']}, overlap "
+                      f"{ls['overlap']}, ${ls['hourly_cost_usd']:.2f}/hour")] if ls else []
+    rows += [
         ("items", _fmt(summary.get("items"))),
         ("pages", _fmt(summary.get("pages"))),
         ("answers", _fmt(summary.get("answers"))),
