@@ -94,6 +94,17 @@ def answers_tables(export: list[dict], questions: dict, project: dict, emails: d
     return {name: pd.DataFrame(rows.get(name, []), columns=cols) for name, cols in COLUMNS.items()}
 
 
+def _emails(client) -> dict:
+    """User id -> email; {} when the token may not list the organisation's users (workers stay ids)."""
+    from foodcrowd.review.service import LabelStudioError
+
+    try:
+        return client.users()
+    except LabelStudioError as err:
+        log.warning("crowd: Label Studio did not list its users (%s): annotators are named by their ids", err)
+        return {}
+
+
 def label_studio_crowd(ctx) -> dict:
     """The crowd stage on Label Studio: items to the project, annotations back as tables (``toloka/``)."""
     import json
@@ -128,7 +139,7 @@ def label_studio_crowd(ctx) -> dict:
         pending = ("{done} of {want} items have their " + str(overlap) + " annotations ({need} needed)")
         wait_for(client, project, {str(i) for i in items["item_id"]}, questions, review, len(items), "crowd",
                  read=complete(overlap), pending=pending, who="the annotators")
-        tables = answers_tables(client.export(project["id"]), questions, project, client.users(),
+        tables = answers_tables(client.export(project["id"]), questions, project, _emails(client),
                                 float(crowd.get("hourly_cost_usd") or 0.0))
     for name, df in tables.items():
         tmp = out / f"{name}.parquet.tmp"
