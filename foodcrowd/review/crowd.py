@@ -138,7 +138,9 @@ def label_studio_crowd(ctx) -> dict:
                  project["id"], added, overlap, url)
         pending = ("{done} of {want} items have their " + str(overlap) + " annotations ({need} needed)")
         wait_for(client, project, {str(i) for i in items["item_id"]}, questions, review, len(items), "crowd",
-                 read=complete(overlap), pending=pending, who="the annotators")
+                 read=complete(overlap), pending=pending, who="the annotators",
+                 fix="your annotators label them in Label Studio at that URL (newcomers join through the "
+                     "organisation's invite link, Organization page)")
         tables = answers_tables(client.export(project["id"]), questions, project, _emails(client),
                                 float(crowd.get("hourly_cost_usd") or 0.0))
     for name, df in tables.items():

@@ -86,7 +86,7 @@ def _instructions_html(plain: dict) -> str:
 
 def wait_for(client, project: dict, want: set[str], questions: dict, review: dict, need: int, what: str,
              read=read_annotations, pending: str = "the expert has labelled {done} of {want} items ({need} needed)",
-             who: str = "the expert") -> dict:
+             who: str = "the expert", fix: str = "label them in Label Studio at that URL") -> dict:
     """Poll the project until ``need`` of the ``want`` items are done (``read(export, questions)``: item ->
     what was done; default the expert's latest labels) or ``review.wait_minutes`` pass; then what ``read``
     gave, or ExpertsPending naming the URL."""
@@ -105,7 +105,7 @@ def wait_for(client, project: dict, want: set[str], questions: dict, review: dic
             if time.monotonic() >= deadline:
                 raise ExpertsPending(pending.format(done=len(done), want=len(want), need=need),
                                      client.project_url(project["id"]),
-                                     f"label them in Label Studio at that URL, then run the same command again "
+                                     f"{fix}, then run the same command again "
                                      f"(it resumes here); or raise review.wait_minutes to wait")
             time.sleep(float(review.get("poll_seconds") or 5))
 
