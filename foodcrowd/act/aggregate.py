@@ -142,7 +142,7 @@ def aggregate_stage(ctx) -> dict[str, Any]:
     for line in quality["warnings"]:
         log.warning(line)
     report = write_labels_report(ctx.out_dir / "labels.html", quality, plain.get("experiment_name", ""))
-    summary = {key: quality[key] for key in ("method", "accuracy", "control_accuracy", "uncertain_share", "consistency",
+    summary = {key: quality[key] for key in ("method", "accuracy", "scored_items", "control_accuracy", "uncertain_share", "consistency",
                                              "uncertainty", "cost_per_correct_label", "confusion", "unlabelled", "exam_per_task",
                                              "warnings", "mv_disagreement")}
     return {"summary": {"labels": summary},

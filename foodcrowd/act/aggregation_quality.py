@@ -40,17 +40,19 @@ def _confusion(truth, label, classes: list[str]) -> dict:
     return {"classes": order, "matrix": matrix.astype(int).tolist()}
 
 
-def _accuracy(per_question: dict, items, positions: dict, questions: dict) -> tuple[dict, dict, int]:
-    """Per-question accuracy against truth, confusion matrices, and the number of correct labels."""
+def _accuracy(per_question: dict, items, positions: dict, questions: dict) -> tuple[dict, dict, int, dict]:
+    """Per-question accuracy against truth, confusion matrices, the number of correct labels, and how many
+    labels were scored per question (only those whose item has a known truth)."""
     import pandas as pd
 
     from foodcrowd.label_types import get_label_type
 
-    accuracy, confusion, correct = {}, {}, 0
+    accuracy, confusion, correct, scored = {}, {}, 0, {}
     for name, spec in questions.items():
         mine = per_question[name]
         truth = _truth_for(mine, items, positions.get(name), name)
         known = pd.notna(truth) if truth is not None else None
+        scored[name] = 0 if known is None else int(known.sum())
         if known is None or not known.any():
             accuracy[name] = None
             continue
@@ -65,7 +67,7 @@ def _accuracy(per_question: dict, items, positions: dict, questions: dict) -> tu
                                          [str(c) for c in spec.get("classes") or []])
     known_acc = [v for v in accuracy.values() if v is not None]
     accuracy["mean"] = _round(sum(known_acc) / len(known_acc)) if known_acc else None
-    return accuracy, confusion, correct
+    return accuracy, confusion, correct, scored
 
 
 def _control_accuracy(control_answers, control) -> dict:
@@ -100,7 +102,7 @@ def label_quality(per_question: dict, control_answers, questions: dict, info: di
 
     index = pd.Index(items["item_id"].astype(str).to_numpy()) if items is not None else None
     positions = {q: index.get_indexer(per_question[q]["item_id"].to_numpy()) for q in questions} if index is not None else {}
-    accuracy, confusion, correct = _accuracy(per_question, items, positions, questions)
+    accuracy, confusion, correct, scored = _accuracy(per_question, items, positions, questions)
     uncertain, unlabelled = {}, {}
     for name in questions:
         mine = per_question[name]
@@ -108,18 +110,23 @@ def label_quality(per_question: dict, control_answers, questions: dict, info: di
         if items is not None:
             unlabelled[name] = int(len(items) - (positions[name] >= 0).sum())
     has_truth = any(accuracy.get(q) is not None for q in questions)
-    cost_per_correct = _round(cost_usd / correct, 6) if cost_usd is not None and has_truth and correct else None
+    # the cost of every label over the correct ones among the few with a known truth (a golden set) would
+    # be no figure at all: only when every label was scored
+    every = all(scored[q] == len(per_question[q]) for q in questions)
+    cost_per_correct = _round(cost_usd / correct, 6) if cost_usd is not None and has_truth and correct and every \
+        else None
     return {
         "method": {q: info[q]["method"] for q in questions},
         "answers": {q: info[q]["answers"] for q in questions},
         "accuracy": accuracy,
+        "scored_items": scored,
         "control_accuracy": _control_accuracy(control_answers, control),
         "uncertain_share": uncertain,
         "confidence_threshold": threshold,
         "consistency": {q: _round(info[q].get("consistency")) for q in questions},
         "uncertainty": {q: _round(info[q].get("uncertainty")) for q in questions},
         "cost_usd": cost_usd,
-        "correct_labels": correct if has_truth else None,
+        "correct_labels": correct if has_truth and every else None,
         "cost_per_correct_label": cost_per_correct,
         "confusion": confusion,
         "unlabelled": unlabelled,

@@ -6,7 +6,9 @@ same run dir resumes at the first unfinished step; tables already downloaded are
 
 ``crowd.backend=emulator`` starts :func:`foodcrowd.emulator.start` (unless ``crowd.url`` points at one
 already running); ``toloka_sandbox``/``toloka`` read the token from the variable named by
-``crowd.token_env``. The token is never logged or saved.
+``crowd.token_env``. The token is never logged or saved. ``label_studio`` sends the tasks to in-house
+annotators in Label Studio instead (:mod:`foodcrowd.review.crowd`); the tables and the answers version
+are the same.
 """
 from __future__ import annotations
 
@@ -177,6 +179,10 @@ def crowd_stage(ctx) -> dict:
     reused = _reuse(ctx)
     if reused is not None:
         return reused
+    if ctx.plain["crowd"]["backend"] == "label_studio":   # in-house annotators: nothing on Toloka
+        from foodcrowd.review.crowd import label_studio_crowd
+
+        return _register(ctx, label_studio_crowd(ctx))
     with platform_errors(ctx.plain["crowd"], ctx.run_dir):
         result = _crowd_stage(ctx)
     return _register(ctx, result)
@@ -237,9 +243,11 @@ def _reuse(ctx) -> dict | None:
         tmp = out / f"{name}.parquet.tmp"
         df.to_parquet(tmp, index=False)
         tmp.replace(out / f"{name}.parquet")
+    from foodcrowd.plan.estimate import priced
+
     data = load_data(ctx.run_dir)
     plan = plan_for(plain, ctx.run_dir, data)
-    summary = summarise(tables, plain, int(plan.estimate["items"]), plan.estimate)
+    summary = summarise(tables, priced(plain), int(plan.estimate["items"]), plan.estimate)
     bought = summary["cost_usd"]
     summary["cost_usd"] = 0.0
     for pool in summary["pools"].values():

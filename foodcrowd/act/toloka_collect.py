@@ -15,10 +15,20 @@ import time
 
 from foodcrowd.errors import UserError
 
-__all__ = ["CrowdTimeoutError", "CrowdPoolError", "wait_for_pool", "download", "spent"]
+__all__ = ["CrowdTimeoutError", "CrowdPoolError", "wait_for_pool", "download", "spent", "COLUMNS"]
 
 log = logging.getLogger(__name__)
 _PAID = ("SUBMITTED", "ACCEPTED")
+#: the columns of every crowd table, whichever backend filled it (Label Studio's too: foodcrowd.review.crowd)
+COLUMNS = {
+    "answers": ["task", "worker", "question", "label", "kind", "assignment_id", "pool_id", "submitted_at", "seconds",
+                "status"],
+    "exam_answers": ["task", "worker", "label", "correct", "edge_case", "assignment_id", "pool_id"],
+    "assignments": ["assignment_id", "container", "pool_id", "worker", "status", "reward", "n_tasks", "created_at",
+                    "submitted_at", "seconds"],
+    "bans": ["restriction_id", "worker", "scope", "project_id", "pool_id", "private_comment", "created", "will_expire"],
+    "skills": ["worker", "skill", "skill_id", "value"],
+}
 
 
 class CrowdTimeoutError(UserError):
@@ -153,12 +163,9 @@ def download(client, plan, ids: dict[str, str], plain: dict, exam_df, run_key: s
                                     "pool_id": a.pool_id, "submitted_at": submitted,
                                     "seconds": None if seconds is None else seconds / n, "status": _value(a.status)})
     tables = {
-        "answers": pd.DataFrame(answers, columns=["task", "worker", "question", "label", "kind", "assignment_id",
-                                                  "pool_id", "submitted_at", "seconds", "status"]),
-        "exam_answers": pd.DataFrame(exam_rows, columns=["task", "worker", "label", "correct", "edge_case",
-                                                         "assignment_id", "pool_id"]),
-        "assignments": pd.DataFrame(assignments, columns=["assignment_id", "container", "pool_id", "worker", "status",
-                                                          "reward", "n_tasks", "created_at", "submitted_at", "seconds"]),
+        "answers": pd.DataFrame(answers, columns=COLUMNS["answers"]),
+        "exam_answers": pd.DataFrame(exam_rows, columns=COLUMNS["exam_answers"]),
+        "assignments": pd.DataFrame(assignments, columns=COLUMNS["assignments"]),
         "bans": _bans(client, ids, run_key),
         "skills": _skills(client, plan, ids),
     }
@@ -177,8 +184,7 @@ def _bans(client, ids: dict[str, str], run_key: str):
                          "project_id": getattr(r, "project_id", None), "pool_id": getattr(r, "pool_id", None),
                          "private_comment": r.private_comment, "created": _utc(r.created),
                          "will_expire": _utc(r.will_expire)})
-    return pd.DataFrame(rows, columns=["restriction_id", "worker", "scope", "project_id", "pool_id", "private_comment",
-                                       "created", "will_expire"])
+    return pd.DataFrame(rows, columns=COLUMNS["bans"])
 
 
 def _skills(client, plan, ids: dict[str, str]):
@@ -191,4 +197,4 @@ def _skills(client, plan, ids: dict[str, str]):
         for us in client.get_user_skills(skill_id=ids[key]):
             rows.append({"worker": us.user_id, "skill": obj["name"], "skill_id": us.skill_id,
                          "value": float(us.exact_value if us.exact_value is not None else us.value)})
-    return pd.DataFrame(rows, columns=["worker", "skill", "skill_id", "value"])
+    return pd.DataFrame(rows, columns=COLUMNS["skills"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-__all__ = ["estimate", "pool_estimates", "page_cost", "random_pass_exam", "random_survives_control", "print_estimate"]
+__all__ = ["estimate", "pool_estimates", "page_cost", "priced", "IN_HOUSE", "random_pass_exam", "random_survives_control", "print_estimate"]
 
 
 def random_pass_exam(size: int, pass_mark: float, n_classes: int) -> float:
@@ -39,9 +39,29 @@ def random_survives_control(history: int, min_answers: int, min_correct_percent:
     return survive(0, 0)
 
 
+#: crowd backends with no platform to pay: in-house annotators (crowd=label_studio)
+IN_HOUSE = ("label_studio",)
+
+
+def priced(plain: dict) -> dict:
+    """``plain`` as it is paid. In-house annotators (``crowd=label_studio``) get no reward and no fee: a
+    page is one task (one annotation), costing ``crowd.hourly_cost_usd`` per hour of ``seconds_per_task``
+    (0 by default), with no control tasks; ``reward_per_page`` and ``platform_fee`` do not apply."""
+    crowd = plain["crowd"]
+    if crowd.get("backend") not in IN_HOUSE:
+        return plain
+    hourly = float(crowd.get("hourly_cost_usd") or 0.0)
+    reward = round(hourly * float(crowd.get("seconds_per_task", 4)) / 3600, 6)
+    return {**plain, "crowd": {**crowd, "reward_per_page": reward, "platform_fee": 0.0, "min_fee_per_page": 0.0,
+                               "real_tasks_per_page": 1, "control_tasks_per_page": 0}}
+
+
 def page_cost(crowd: dict, reward: float | None = None) -> float:
     """What the requester pays for one page: the reward plus the platform fee (never below its minimum).
-    ``reward`` defaults to ``crowd.reward_per_page``; a page paying nothing costs nothing."""
+    ``reward`` defaults to ``crowd.reward_per_page``; a page paying nothing costs nothing; in-house
+    annotators' pages cost their reward (the hourly cost of the time spent) and no fee."""
+    if crowd.get("backend") in IN_HOUSE:
+        crowd = priced({"crowd": crowd})["crowd"]
     reward = float(crowd["reward_per_page"] if reward is None else reward)
     if reward <= 0:
         return 0.0
@@ -91,6 +111,7 @@ def pool_estimates(plain: dict, n_items: int, items=None, exam_df=None, control=
     """Every paid container of the plan: pages and cost, expected and bounds (``pool:main``, ``pool:exam``,
     ``training:exam``: trainings are unpaid on Toloka). With all three of the data stage's frames (items,
     exam, control) an emulated crowd's forecast sets the expected pages of a dynamic-overlap pool."""
+    plain = priced(plain)
     crowd, exam = plain["crowd"], plain["exam"]
     dyn = crowd.get("dynamic_overlap") or {}
     real, control_n = int(crowd["real_tasks_per_page"]), int(crowd["control_tasks_per_page"])
@@ -111,7 +132,7 @@ def pool_estimates(plain: dict, n_items: int, items=None, exam_df=None, control=
     pools = {"pool:main": _pool("main", expected, pages_min, pages_max, per_page, tasks=n_items,
                                 control_tasks_per_page=control_n, overlap=lo, overlap_max=hi,
                                 answers=n_items * lo, control_answers=expected * control_n, pages_source=source)}
-    form = exam.get("form", "none")
+    form = exam.get("form", "none") if crowd.get("backend") not in IN_HOUSE else "none"   # no exam in-house
     if form == "training":
         pools["training:exam"] = _pool("training", 0, 0, 0, 0.0, takers=None, takers_source="unpaid")
     elif form == "exam_pool":
@@ -152,6 +173,7 @@ def estimate(plain: dict, n_items: int, items=None, exam=None, control=None) -> 
     """Pages, assignments, expected cost with the fee per pool and in all (with bounds), price per hour and
     the random-clicker risks. ``items``/``exam``/``control``: the data stage's frames (see
     :func:`pool_estimates`; without ``control`` the expected figure of a dynamic pool is the flow model's)."""
+    plain = priced(plain)
     crowd, quality = plain["crowd"], plain["quality"]
     dyn = crowd.get("dynamic_overlap") or {}
     real, per_page_control = int(crowd["real_tasks_per_page"]), int(crowd["control_tasks_per_page"])
@@ -173,6 +195,9 @@ def estimate(plain: dict, n_items: int, items=None, exam=None, control=None) -> 
     if dyn.get("enabled"):
         out.update({"max_overlap": int(dyn["max_overlap"]), "max_pages": main["pages_max"],
                     "max_cost_usd": main["cost_max_usd"]})
+    if crowd.get("backend") in IN_HOUSE:   # no exam, no control tasks: no random-clicker risk to state
+        out["in_house"] = {"backend": crowd["backend"], "hourly_cost_usd": float(crowd.get("hourly_cost_usd") or 0.0)}
+        return out
     questions, exam = plain["questions"], plain["exam"]
     rule = quality.get("control_tasks") or {}
     if rule.get("enabled") and rule.get("question") in questions:
@@ -221,6 +246,10 @@ def print_estimate(est: dict, console=None, budget: float | None = None) -> None
             ("reward + fee per page", f"${est['reward_per_page']:.4f} + ${est['fee_per_page']:.4f}"),
             ("expected cost", f"${est['cost_usd']:,.2f}"),
             ("price per hour (honest pace)", f"${est['price_per_hour_usd']:.2f}")]
+    if "in_house" in est:
+        h = est["in_house"]
+        rows[3] = ("cost per annotation", f"${est['reward_per_page']:.4f} (no platform fee)")
+        rows[5] = ("crowd", f"in-house ({h['backend']}): ${h['hourly_cost_usd']:.2f} per hour (crowd.hourly_cost_usd)")
     if "max_cost_usd" in est:
         rows.append(("cost at max dynamic overlap", f"${est['max_cost_usd']:,.2f}"))
     if "random_clicker_passes_exam" in est:

@@ -105,11 +105,18 @@ def plan_stage(ctx) -> dict:
         log.warning("budget_usd $%.2f: buying %d of %d items (upper bound $%.2f, expected $%.2f); the rest is left "
                     "unbought (budget_policy=stop_at_cap)", float(b["budget_usd"]), b["items_bought"], b["items_planned"],
                     b["upper_bound_usd"], plan.estimate["cost_usd"])
-    # the crowd model's forecast: label accuracy, workforce, shortfall (foodcrowd/crowd/predict.py)
-    # (computed once per process: the estimate of a dynamic-overlap pool on the emulator uses the same one)
-    prediction = forecast(ctx.plain, data["items"], data["exam"], data["control"])
+    if ctx.plain["crowd"]["backend"] == "label_studio":   # in-house: no crowd model, no exam, no control tasks
+        from foodcrowd.review.crowd import not_applied
+
+        prediction = {}
+        message = not_applied(ctx.plain)
+        if message:
+            log.warning("%s", message)
+    else:  # the crowd model's forecast: label accuracy, workforce, shortfall (foodcrowd/crowd/predict.py)
+        # (computed once per process: the estimate of a dynamic-overlap pool on the emulator uses the same one)
+        prediction = forecast(ctx.plain, data["items"], data["exam"], data["control"])
+        print_prediction(prediction)
     write_json(ctx.out_dir / "prediction.json", prediction)
-    print_prediction(prediction)
     counts = doc["task_counts"]
     log.info("plan: %s objects, tasks %s -> %s", len(plan.objects), counts, ctx.out_dir / "plan.json")
     return {"plan": str(ctx.out_dir / "plan.json"), "task_counts": counts,

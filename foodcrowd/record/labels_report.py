@@ -43,6 +43,7 @@ def _question(name: str, q: dict) -> str:
 
     rows = [("method", get("method")), ("answers", get("answers")), ("labels", get("n_labels")),
             ("unlabelled items", get("unlabelled")), ("accuracy vs truth", _fmt(get("accuracy"), True)),
+            ("labels scored against truth (items with a known truth)", get("scored_items")),
             ("crowd accuracy on control tasks", _fmt(get("control_accuracy"), True)),
             ("mean confidence", _fmt(get("mean_confidence"))),
             (f"share below confidence {q.get('confidence_threshold')}", _fmt(get("uncertain_share"), True)),

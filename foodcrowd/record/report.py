@@ -41,7 +41,11 @@ def closing_lines(summary: dict, run_dir: Path) -> list[tuple[str, str]]:
     acc = {k: v for k, v in (labels.get("accuracy") or {}).items() if k != "mean"}
     model = ((summary.get("model") or {}).get("metrics")) or {}
     datasets = summary.get("datasets") or {}
-    rows = [
+    ls = summary.get("label_studio_crowd") or {}
+    backend = (summary.get("config") or {}).get("backend")
+    rows = [("crowd", f"{backend}: in-house annotators in Label Studio project {ls['project_id']}, overlap "
+                      f"{ls['overlap']}, ${ls['hourly_cost_usd']:.2f}/hour")] if ls else []
+    rows += [
         ("items", _fmt(summary.get("items"))),
         ("pages", _fmt(summary.get("pages"))),
         ("answers", _fmt(summary.get("answers"))),
@@ -52,9 +56,11 @@ def closing_lines(summary: dict, run_dir: Path) -> list[tuple[str, str]]:
         ("exam pass rate", _fmt(exam.get("pass_rate"), "pct") + (f" of {exam['takers']} takers" if exam.get("takers") else "")),
     ]
     methods = labels.get("method") or {}
+    scored = labels.get("scored_items") or {}
     basis = " against the expert's golden set" if summary.get("golden") else ""
     predicted = ((summary.get("prediction") or {}).get("label_accuracy")) or {}
     rows += [(f"label accuracy {q} ({methods.get(q, '-')})", _fmt(v, "pct") + (basis if v is not None else "")
+              + (f" ({scored[q]} items)" if basis and v is not None and q in scored else "")
               + (f" (predicted {_fmt(predicted[q], 'pct')})" if q in predicted and not basis else ""))
              for q, v in acc.items()]
     rows += [(f"model accuracy {q}", _model_value(m or {})) for q, m in model.items()]

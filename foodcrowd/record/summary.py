@@ -29,6 +29,12 @@ def merge(into: dict, new: dict) -> dict:
     return into
 
 
+def _paid(plain: dict) -> dict:
+    from foodcrowd.plan.estimate import priced
+
+    return priced(plain)["crowd"] if plain.get("crowd") else {}
+
+
 @dataclass
 class Summary:
     path: Path
@@ -48,7 +54,7 @@ class Summary:
                 "backend": crowd.get("backend"),
                 "overlap": crowd.get("overlap"),
                 "dynamic_overlap": bool((crowd.get("dynamic_overlap") or {}).get("enabled")),
-                "reward_per_page": crowd.get("reward_per_page"),
+                "reward_per_page": _paid(plain).get("reward_per_page"),   # what is paid (in-house: 0 or hourly)
                 "aggregation": (plain.get("aggregation") or {}).get("method"),
                 "dataset_source": (plain.get("dataset") or {}).get("source"),
                 "seed": plain.get("seed"),

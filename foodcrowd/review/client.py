@@ -65,17 +65,20 @@ class LabelStudioClient:
         return min(found, key=lambda p: p["id"]) if found else None
 
     def ensure_project(self, title: str, label_config: str, description: str = "",
-                       instruction: str = "") -> dict:
-        """The project called ``title`` (created, or its labeling config brought up to date)."""
+                       instruction: str = "", maximum_annotations: int = 1) -> dict:
+        """The project called ``title`` (created, or its labeling config and overlap brought up to date).
+        ``maximum_annotations``: how many annotators label each task (Label Studio's overlap)."""
         body = {"title": title, "label_config": label_config, "description": description,
                 "expert_instruction": instruction, "show_instruction": bool(instruction),
-                "show_skip_button": False, "maximum_annotations": 1}
+                "show_skip_button": False, "maximum_annotations": int(maximum_annotations)}
         project = self.find_project(title)
         if project is None:
             project = self._call("POST", "/api/projects", json=body)
             log.info("review: created Label Studio project %s (%s)", project["id"], title)
-        elif project.get("label_config") != label_config:
-            project = self._call("PATCH", f"/api/projects/{project['id']}", json={"label_config": label_config})
+        else:
+            changed = {k: body[k] for k in ("label_config", "maximum_annotations") if project.get(k) != body[k]}
+            if changed:
+                project = self._call("PATCH", f"/api/projects/{project['id']}", json=changed)
         return project
 
     def ensure_local_storage(self, project_id: int, path: str) -> None:
@@ -84,6 +87,12 @@ class LabelStudioClient:
         if not any(s.get("path") == path for s in have):
             self._call("POST", "/api/storages/localfiles",
                        json={"project": project_id, "path": path, "use_blob_urls": False, "title": "foodcrowd"})
+
+    def users(self) -> dict[int, str]:
+        """User id -> email of the organisation's users (annotators are named by email in the answers)."""
+        reply = self._call("GET", "/api/users/") or []
+        rows = reply.get("results", []) if isinstance(reply, dict) else reply
+        return {int(u["id"]): str(u.get("email") or u["id"]) for u in rows}
 
     def project_url(self, project_id: int) -> str:
         return f"{self.url}/projects/{project_id}/data"

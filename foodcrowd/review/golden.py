@@ -15,7 +15,8 @@ import logging
 import time
 from pathlib import Path
 
-__all__ = ["pick_candidates", "collect_golden", "apply_golden", "read_annotations", "GOLDEN_COLUMNS"]
+__all__ = ["pick_candidates", "collect_golden", "apply_golden", "read_annotations", "submitted", "annotator",
+           "wait_for", "GOLDEN_COLUMNS"]
 
 log = logging.getLogger(__name__)
 GOLDEN_COLUMNS = ["item_id", "edge_case", "annotator", "ls_task_id"]
@@ -51,16 +52,28 @@ def read_annotations(export: list[dict], questions: dict) -> dict[str, dict]:
 
     out = {}
     for task in export:
-        done = [a for a in task.get("annotations") or () if not a.get("was_cancelled")]
+        done = submitted(task)
         if not done:
             continue
         last = max(done, key=lambda a: (a.get("updated_at") or a.get("created_at") or "", a.get("id", 0)))
         labels, edge = parse_result(last.get("result") or [], questions)
         if labels:
-            who = last.get("completed_by")
             out[str(task["data"]["item_id"])] = {"labels": labels, "edge_case": edge, "ls_task_id": int(task["id"]),
-                                                 "annotator": str(who.get("email") if isinstance(who, dict) else who)}
+                                                 "annotator": str(annotator(last))}
     return out
+
+
+def submitted(task: dict) -> list[dict]:
+    """A task's submitted (not cancelled) annotations, as exported."""
+    return [a for a in task.get("annotations") or () if not a.get("was_cancelled")]
+
+
+def annotator(annotation: dict, emails: dict | None = None):
+    """Who made an annotation: the email (the export holds the user's id, or a dict with it), else the id."""
+    who = annotation.get("completed_by")
+    if isinstance(who, dict):
+        return who.get("email") or who.get("id")
+    return (emails or {}).get(who, who)
 
 
 def _instructions_html(plain: dict) -> str:
@@ -71,25 +84,28 @@ def _instructions_html(plain: dict) -> str:
     return render_instructions(read_instructions(interface, CONF_DIR)) if interface.get("instructions") else ""
 
 
-def wait_for(client, project: dict, want: set[str], questions: dict, review: dict, need: int, what: str) -> dict:
-    """Poll the project until ``need`` of the ``want`` items are labelled or ``review.wait_minutes`` pass;
-    then the annotations, or ExpertsPending naming the URL."""
+def wait_for(client, project: dict, want: set[str], questions: dict, review: dict, need: int, what: str,
+             read=read_annotations, pending: str = "the expert has labelled {done} of {want} items ({need} needed)",
+             who: str = "the expert", fix: str = "label them in Label Studio at that URL") -> dict:
+    """Poll the project until ``need`` of the ``want`` items are done (``read(export, questions)``: item ->
+    what was done; default the expert's latest labels) or ``review.wait_minutes`` pass; then what ``read``
+    gave, or ExpertsPending naming the URL."""
     from rich.progress import Progress
 
     from foodcrowd.review.connect import ExpertsPending
 
     deadline = time.monotonic() + 60.0 * float(review.get("wait_minutes") or 0)
     with Progress(transient=True) as bar:
-        job = bar.add_task(f"{what}: waiting for the expert in Label Studio", total=len(want))
+        job = bar.add_task(f"{what}: waiting for {who} in Label Studio", total=len(want))
         while True:
-            done = {k: v for k, v in read_annotations(client.export(project["id"]), questions).items() if k in want}
+            done = {k: v for k, v in read(client.export(project["id"]), questions).items() if k in want}
             bar.update(job, completed=len(done))
             if len(done) >= need:
                 return done
             if time.monotonic() >= deadline:
-                raise ExpertsPending(f"the expert has labelled {len(done)} of {len(want)} items ({need} needed)",
+                raise ExpertsPending(pending.format(done=len(done), want=len(want), need=need),
                                      client.project_url(project["id"]),
-                                     f"label them in Label Studio at that URL, then run the same command again "
+                                     f"{fix}, then run the same command again "
                                      f"(it resumes here); or raise review.wait_minutes to wait")
             time.sleep(float(review.get("poll_seconds") or 5))
 

@@ -103,6 +103,8 @@ def _exam_consistent(plain: dict) -> Iterator[Problem]:
 @check
 def _pricing_and_pages(plain: dict) -> Iterator[Problem]:
     crowd, quality = plain["crowd"], plain.get("quality") or {}
+    if crowd["backend"] == "label_studio":   # in-house: no reward, no pages, no control tasks (see below)
+        return
     if crowd["reward_per_page"] < MIN_REWARD_PER_PAGE:
         yield Problem("crowd.reward_per_page", f"is ${crowd['reward_per_page']}", f">= ${MIN_REWARD_PER_PAGE}, Toloka's minimum per page")
     control = quality.get("control_tasks") or {}
@@ -157,10 +159,12 @@ def _secrets_present(plain: dict) -> Iterator[Problem]:
     import os
 
     crowd = plain["crowd"]
-    if crowd["backend"] != "emulator" and plain.get("action", "run") == "run" and not os.environ.get(crowd["token_env"]):
+    if crowd["backend"] in ("emulator", "label_studio"):   # no Toloka token, no public images needed
+        return
+    if plain.get("action", "run") == "run" and not os.environ.get(crowd["token_env"]):
         yield Problem("crowd.token_env", f"environment variable {crowd['token_env']} is not set",
                       f"export {crowd['token_env']}=<your Toloka OAuth token>, or use action=plan")
-    if crowd["backend"] != "emulator" and plain.get("action", "run") == "run":
+    if plain.get("action", "run") == "run":
         ds = plain.get("dataset") or {}
         if not ds.get("public_base_url") and not ds.get("s3"):
             yield Problem("dataset.public_base_url", "is not set, so real annotators could not see the images",
@@ -226,8 +230,18 @@ def _label_studio_token_present(plain: dict) -> Iterator[Problem]:
     import os
 
     review = plain.get("review") or {}
-    used = plain.get("action") in ("preview", "review") or (plain.get("golden") or {}).get("source") == "label_studio"
+    used = plain.get("action") in ("preview", "review") or (plain.get("golden") or {}).get("source") == "label_studio" \
+        or (plain.get("crowd") or {}).get("backend") == "label_studio"
     env = review.get("token_env") or "LABEL_STUDIO_API_KEY"
     if used and review.get("url") and not os.environ.get(env):
         yield Problem("review.url", f"is set but ${env} is empty",
                       f"export {env}=<the token from Label Studio's Account & Settings>, or review.url=null")
+
+
+@check
+def _label_studio_crowd(plain: dict) -> Iterator[Problem]:
+    """crowd=label_studio: Label Studio hands each task to ``overlap`` annotators; nothing dynamic."""
+    crowd = plain.get("crowd") or {}
+    if crowd.get("backend") == "label_studio" and (crowd.get("dynamic_overlap") or {}).get("enabled"):
+        yield Problem("crowd.dynamic_overlap.enabled", "is true, but Label Studio gives each task a fixed number of "
+                      "annotators (crowd.overlap)", "crowd.dynamic_overlap.enabled=false with crowd=label_studio")
