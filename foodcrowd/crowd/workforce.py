@@ -75,6 +75,7 @@ def draw_workforce(plain: dict, world: dict, exam_table, control_table, seed: in
     weight = float(pop.get("difficulty_weight", 1.0))
     workers = build_population(pop, seed)
     rng = np.random.default_rng([int(seed), 31])
+    timer = np.random.default_rng([int(seed), 37])      # the exam's duration: a stream of its own
     pool = _main_pool(crowd)
     tasks_on_page = pool["mixer_config"]["real_tasks_count"] + pool["mixer_config"]["golden_tasks_count"]
     languages = set(crowd.get("languages") or [])
@@ -109,7 +110,7 @@ def draw_workforce(plain: dict, world: dict, exam_table, control_table, seed: in
         if not _passes_exam(w, exam_items, exam, exam_spec, exam_type, rng):
             continue
         out.passed += 1
-        t = w.arrival + _seconds(rng, behaviour.pace(w, 0), len(exam_items))      # the exam, timed as a page
+        t = w.arrival + _seconds(timer, behaviour.pace(w, 0), len(exam_items))    # the exam, timed as a page
         controls: list[bool] = []
         fast_pages: list[bool] = []
         for k in range(first, behaviour.session_pages(w, pool)):
