@@ -1,7 +1,7 @@
 """Sizes a real team labels: a 100,000-item project end to end, and the registry and DataViews at 1,000,000.
 
     python benchmarks/scale.py --registry              # 1,000,000 items: register + DataView (about 1 min)
-    python benchmarks/scale.py --project               # 10,000 then 100,000 items end to end (long)
+    python benchmarks/scale.py --project               # 10,000 then 100,000 items end to end (~9 min, 2 cores)
     python benchmarks/scale.py --project --sizes 2000 20000   # smaller, same ratios
 
 *registry*: an items table (1M rows: id, relpath, url, ground truth) and a labels table (1M rows: two
@@ -14,7 +14,9 @@ tables whole, merging and filtering (the baseline). Time and peak memory (RSS ab
 registration, 2 epochs of training at 32 px; the simulated crowd revealed at once and as many simulated
 workers as items), once at the small size and once at the large one; per stage,
 seconds and peak RSS. The ratio is large / small: 10 for 10x the items means the stage scales linearly.
-Peak memory is per stage: the kernel's high-water mark (VmHWM) is reset before each stage.
+Peak memory is per stage: the kernel's high-water mark (VmHWM) is reset before each stage; the growth above
+the stage's starting RSS is the figure (the ratio), the process's own peak RSS is printed beside it. Every
+stage prints when it starts and ends, and a heartbeat line every 30 s while it runs (RSS, load average).
 """
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ def _rss_kb(key: str) -> int:
 
 
 class Peak:
-    """Wall seconds and peak RSS (MB above the RSS at entry) of a block."""
+    """Wall seconds and peak RSS of a block: ``mb`` above the RSS at entry, ``process_mb`` the process's own."""
 
     def __enter__(self):
         Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
@@ -44,7 +46,35 @@ class Peak:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.t0
-        self.mb = max(0, _rss_kb("VmHWM") - self.base) / 1024
+        hwm = _rss_kb("VmHWM")
+        self.mb, self.process_mb = max(0, hwm - self.base) / 1024, hwm / 1024
+
+
+class Heartbeat:
+    """A line every ``every`` seconds while a stage runs (stage, seconds so far, RSS, load average): the
+    stages' own progress bars are hidden when the output is not a terminal (a log file)."""
+
+    def __init__(self, label: str, every: float = 30.0):
+        import threading
+
+        self.label, self.every, self.stop = label, every, threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="scale-heartbeat", daemon=True)
+
+    def _beat(self):
+        import os
+
+        t0 = time.perf_counter()
+        while not self.stop.wait(self.every):
+            print(f"\n{self.label}: running {time.perf_counter() - t0:.0f} s, RSS {_rss_kb('VmRSS') / 1024:.0f} MB, "
+                  f"load average {os.getloadavg()[0]:.1f}", flush=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
 
 
 def registry(n: int, work: Path) -> None:
@@ -95,8 +125,8 @@ def registry(n: int, work: Path) -> None:
            baseline_name="pandas read + merge + filter", target="ratio <= 0.5")
 
 
-def _project(n: int, work: Path) -> dict[str, tuple[float, float]]:
-    """Run the food experiment at ``n`` items in this process; {stage: (seconds, peak MB)}."""
+def _project(n: int, work: Path) -> dict[str, tuple[float, float, float]]:
+    """Run the food experiment at ``n`` items in this process; {stage: (seconds, peak MB, process peak MB)}."""
     import os
 
     from hydra import compose, initialize_config_dir
@@ -114,9 +144,13 @@ def _project(n: int, work: Path) -> dict[str, tuple[float, float]]:
             fn = super().load()
 
             def wrapped(ctx):
-                with Peak() as p:
+                label = f"[{n:,} items] {self.name}"
+                print(f"\n{label} ...", flush=True)
+                with Heartbeat(label), Peak() as p:
                     out = fn(ctx)
-                measured[self.name] = (p.seconds, p.mb)
+                measured[self.name] = (p.seconds, p.mb, p.process_mb)
+                print(f"\n{label}: {p.seconds:.1f} s, peak +{p.mb:.0f} MB (process {p.process_mb:,.0f} MB), "
+                      f"load average {os.getloadavg()[0]:.1f}", flush=True)
                 return out
             return wrapped
 
@@ -130,19 +164,27 @@ def _project(n: int, work: Path) -> dict[str, tuple[float, float]]:
     stages = tuple(Measured(**{f: getattr(s, f) for f in s.__dataclass_fields__}) for s in STAGES)
     t0 = time.perf_counter()
     summary = run_stages(cfg, plain, work / f"run{n}", stages)
-    measured["end to end"] = (time.perf_counter() - t0, max(mb for _, mb in measured.values()))
+    measured["end to end"] = (time.perf_counter() - t0, max(m[1] for m in measured.values()),
+                              max(m[2] for m in measured.values()))
+    page = work / f"run{n}" / "report" / "index.html"
+    if page.exists():
+        print(f"{n:,} items: the run report is {page.stat().st_size / 1e6:,.1f} MB")
     print(f"{n:,} items: status {summary.data['status']}, {summary.data['answers']:,} answers, "
           f"label accuracy {summary.data['labels']['accuracy']}, model {(summary.data.get('model') or {}).get('accuracy')}")
     return measured
 
 
 def project(sizes: list[int], work: Path) -> None:
+    import os
+
     small, large = sizes
     a, b = _project(small, work / "small"), _project(large, work / "large")
-    print(f"{'stage':<12} {small:>9,} s {large:>9,} s  ratio   {small:>9,} MB {large:>9,} MB")
+    print(f"\n{'stage':<12} {small:>9,} s {large:>9,} s  ratio   {small:>9,} MB {large:>9,} MB  process MB at {large:,}")
     for name in b:
         print(f"{name:<12} {a[name][0]:>11.1f} {b[name][0]:>11.1f} {b[name][0] / max(a[name][0], 1e-9):>6.1f} "
-              f"{a[name][1]:>12.0f} {b[name][1]:>12.0f}")
+              f"{a[name][1]:>12.0f} {b[name][1]:>12.0f} {b[name][2]:>12,.0f}")
+    print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}; "
+          f"{os.cpu_count()} CPUs")
     for name in b:
         report(f"{name}, {large:,} items", b[name][0], "s", baseline=a[name][0], baseline_name=f"{small:,} items",
                target=f"ratio <= {large / small:g} (linear)")

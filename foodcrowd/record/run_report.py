@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["build_items", "write_run_report"]
+__all__ = ["build_items", "iter_items", "write_run_report"]
 
 _SKIP_DIRS = {".stages", "report", ".hydra"}
 
@@ -28,12 +28,17 @@ def _read(path: Path):
 def build_items(run_dir: Path, questions: list[str], thumbs: bool = True) -> list[dict]:
     """One record per item: id, thumbnail (data URI or None), and per question the aggregated label,
     confidence, truth (None if unknown) and the annotators' answers ``[[worker, answer], ...]``."""
+    return list(iter_items(run_dir, questions, thumbs))
+
+
+def iter_items(run_dir: Path, questions: list[str], thumbs: bool = True):
+    """The records of :func:`build_items` one at a time (a thumbnail is made when its record is asked for)."""
     from foodcrowd.datasets.previews import _thumb
 
     items, labels, answers = (_read(run_dir / p) for p in ("data/items.parquet", "labels/labels.parquet",
                                                            "toloka/answers.parquet"))
     if items is None:
-        return []
+        return
     by_label: dict[tuple[str, str], tuple[Any, Any]] = {}
     if labels is not None:
         for item, q, lab, conf in labels[["item_id", "question", "label", "confidence"]].itertuples(index=False):
@@ -43,7 +48,7 @@ def build_items(run_dir: Path, questions: list[str], thumbs: bool = True) -> lis
         real = answers[answers["kind"] == "task"] if "kind" in answers else answers
         for item, q, worker, lab in real[["task", "question", "worker", "label"]].itertuples(index=False):
             by_answer.setdefault((str(item), str(q)), []).append([str(worker), _plain(lab)])
-    out = []
+    del labels, answers
     for row in items.to_dict("records"):
         item = str(row["item_id"])
         rec = {"id": item, "thumb": _thumb(row["path"]) if thumbs and row.get("path") else None, "q": {}}
@@ -52,8 +57,7 @@ def build_items(run_dir: Path, questions: list[str], thumbs: bool = True) -> lis
             truth = row.get(f"truth_{q}")
             rec["q"][q] = {"label": _plain(lab), "conf": None if conf is None else round(float(conf), 3),
                            "truth": _plain(truth), "answers": by_answer.get((item, q), [])}
-        out.append(rec)
-    return out
+        yield rec
 
 
 def _plain(value):
@@ -131,17 +135,16 @@ def _artifacts(run_dir: Path, limit: int = 400) -> list[str]:
 
 def write_run_report(path: Path, run_dir: Path, summary: dict, closing: list[tuple[str, str]],
                      questions: list[str], warnings: list[str] = ()) -> Path:
-    """Write the page to ``path`` and return it."""
+    """Write the page to ``path`` (through a temporary file) and return it. The items' JSON is written one
+    item at a time: at 100,000 items the page is ~350 MB, and building it as one string took ~1.2 GB."""
     from foodcrowd.record._report_assets import CSS, SCRIPT
 
     esc = html.escape
-    items = build_items(run_dir, questions)
     figures = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in closing)
     cms = "".join(_confusion_table(f"labels: {q}", c) for q, c in ((summary.get("labels") or {}).get("confusion") or {}).items())
     cms += "".join(_confusion_table(f"model: {q}", c) for q, c in ((summary.get("model") or {}).get("confusion") or {}).items())
     links = "".join(f'<li><a href="../{esc(a)}">{esc(a)}</a></li>' for a in _artifacts(run_dir))
     warn = "".join(f"<li>{esc(w)}</li>" for w in warnings)
-    data = json.dumps({"questions": questions, "items": items}, separators=(",", ":")).replace("</", "<\\/")
     name = esc(str(summary.get("experiment_name")))
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>foodcrowd: {name}</title>
@@ -163,8 +166,21 @@ def write_run_report(path: Path, run_dir: Path, summary: dict, closing: list[tup
 </div>
 <table id="grid"><thead></thead><tbody></tbody></table></section>
 <section><h2>Artifacts</h2><ul class="links">{links}</ul></section>
-<script id="data" type="application/json">{data}</script>
+<script id="data" type="application/json">"""
+    end = f"""</script>
 <script>{SCRIPT}</script></body></html>"""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(page)
+        f.write(_json({"questions": questions})[:-1] + ',"items":[')
+        for k, rec in enumerate(iter_items(run_dir, questions)):
+            f.write(("," if k else "") + _json(rec))
+        f.write("]}" + end)
+    tmp.replace(path)
     return path
+
+
+def _json(value) -> str:
+    """Compact JSON that cannot close the page's <script> element."""
+    return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")
