@@ -2,6 +2,7 @@
 
     python benchmarks/estimate_vs_actual.py             # 300 items where the experiment allows (~1 min)
     python benchmarks/estimate_vs_actual.py --full      # the experiments' own sizes (~3 min)
+    python benchmarks/estimate_vs_actual.py --only exam # the rows whose label contains "exam"
 
 Runs each experiment on the emulator without a model (``model=none tracking=none``), in a fresh run dir
 and ``FOODCROWD_HOME`` (no answers reused), and prints a Markdown table: expected (lower-upper) cost from
@@ -31,6 +32,16 @@ FAST = ["model=none", "tracking=none", "crowd.poll_interval_seconds=0.05"]
 VARIANTS = {"food exam=food_exam_pool": ("food", ["exam=food_exam_pool"])}   # besides every experiment as it is
 
 
+def _actual(s: dict) -> str:
+    """The actual cost and pages; with an exam pool, per pool and the takers against the expected ones."""
+    pools, cost = s["pools"], s["cost_usd"]
+    if "pool:exam" not in pools:
+        return f"${cost:.2f}, {sum(p['pages'] for p in pools.values())} pages"
+    exam, est = pools["pool:exam"], s["estimate"]["pools"]["pool:exam"]
+    return (f"${cost:.2f}: main {pools['pool:main']['pages']} pages, exam {exam['pages']} takers "
+            f"({est['pages']} expected, {est['takers_source']})")
+
+
 def _run(label: str, experiment: str, overrides: list[str], full: bool, root: Path) -> dict:
     run_dir = root / "".join(c if c.isalnum() else "_" for c in label)
     extra = EXTRA.get(experiment, [] if full else SMALL)
@@ -47,9 +58,11 @@ def _run(label: str, experiment: str, overrides: list[str], full: bool, root: Pa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="the experiments' own dataset sizes")
+    parser.add_argument("--only", default="", help="run only the rows whose label contains this text")
     args = parser.parse_args()
     runs = {p.stem: (p.stem, []) for p in sorted((ROOT / "conf" / "experiment").glob("*.yaml"))}
     runs.update(VARIANTS)
+    runs = {label: run for label, run in runs.items() if args.only in label}
     print("| run | items | expected (lower-upper) | actual | actual / expected |")
     print("|---|---|---|---|---|")
     rows = []
@@ -64,7 +77,7 @@ def main() -> None:
             est, cost = s["estimate"], s["cost_usd"]
             ratio = cost / est["cost_usd"] if est["cost_usd"] else float("nan")
             print(f"| {label} | {s['items']:,} | ${est['cost_usd']:.2f} (${est['cost_min_usd']:.2f}-${est['cost_max_usd']:.2f}) "
-                  f"| ${cost:.2f}, {sum(p['pages'] for p in s['pools'].values())} pages | {ratio:.3f} |", flush=True)
+                  f"| {_actual(s)} | {ratio:.3f} |", flush=True)
             rows.append((label, cost, est["cost_usd"]))
     for name, cost, expected in rows:
         report(f"cost {name}", cost, "USD", baseline=expected, baseline_name="estimate", target="ratio 0.9-1.1")

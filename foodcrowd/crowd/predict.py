@@ -29,12 +29,13 @@ def _confidence(labels: list[str], weights: list, k: int) -> float:
     return top_posterior([(lab, None if wt is None else wt / 100.0) for lab, wt in zip(labels, weights)], k)
 
 
-def _deal(plain: dict, pages: list, items: list[dict], rng) -> tuple[dict[str, pd.DataFrame], int]:
+def _deal(plain: dict, pages: list, items: list[dict], rng) -> tuple[dict[str, pd.DataFrame], int, float]:
     """Answers (task, worker, label) per question when the workforce's pages are served like the emulator's
     mixer serves them: in order of their start time (workers work side by side); a page takes the first
     ``real_tasks_per_page`` items still short of their overlap that the worker has not seen; with dynamic
     overlap an item whose answers fall short of the confidence gets one more (up to ``max_overlap``).
-    Returns the answers and the number of items left unfinished when the pages ran out."""
+    Returns the answers, the number of items left unfinished when the pages ran out, and the simulated time
+    the pool is done (the last page it needed submitted; infinite when items are left)."""
     from foodcrowd.label_types import get_label_type
 
     questions, crowd = plain["questions"], plain["crowd"]
@@ -48,7 +49,7 @@ def _deal(plain: dict, pages: list, items: list[dict], rng) -> tuple[dict[str, p
     given: list[list] = [[] for _ in range(n)]          # (labels of the objective fields, weight) per answer
     rows: dict[str, list] = {q: [] for q in questions}
     seen: dict[str, set] = {}
-    lo, left = 0, n
+    lo, left, finish = 0, n, 0.0
     for page in sorted(pages, key=lambda p: p.start):
         worker, mine = page.worker, seen.setdefault(page.worker, set())
         picks, j = [], lo
@@ -59,6 +60,7 @@ def _deal(plain: dict, pages: list, items: list[dict], rng) -> tuple[dict[str, p
         if not picks:
             continue
         mine.update(picks)
+        finish = max(finish, page.end)
         answers = {q: types[q].simulate_many(rng, spec, [items[j][q] for j in picks], page.params)
                    for q, spec in questions.items()}
         for i, j in enumerate(picks):
@@ -80,7 +82,8 @@ def _deal(plain: dict, pages: list, items: list[dict], rng) -> tuple[dict[str, p
             lo += 1
         if not left:
             break
-    return {q: pd.DataFrame(r, columns=["task", "worker", "label"]) for q, r in rows.items()}, left
+    answers = {q: pd.DataFrame(r, columns=["task", "worker", "label"]) for q, r in rows.items()}
+    return answers, left, (finish if not left else math.inf)
 
 
 def _score(plain: dict, answers: dict[str, pd.DataFrame], truth: dict[str, pd.Series]) -> dict[str, float]:
@@ -130,22 +133,25 @@ def predict(plain: dict, items: pd.DataFrame, exam: pd.DataFrame | None = None, 
     distinct = len({p.worker for p in pages})
     need_overlap = int(dyn["min_overlap"]) if dyn.get("enabled") else int(crowd["overlap"])
     if not pages or distinct < need_overlap:
-        out.update({"label_accuracy": {}, "pages_needed": math.ceil(len(items) * need_overlap / real),
+        out.update({"label_accuracy": {}, "exam_takers": wf.takers, "pages_needed": math.ceil(len(items) * need_overlap / real),
                     "shortfall_pages": math.ceil(len(items) * need_overlap / real), "shortfall_items": len(items)})
     else:
         rng = np.random.default_rng([seed, 5])
-        accs, answers_n, lefts = [], [], []
+        accs, answers_n, lefts, takers = [], [], [], []
         for force in forces:
-            answers, left = _deal(plain, [p for p in force.pages if not p.skipped], cases, rng)
+            answers, left, finish = _deal(plain, [p for p in force.pages if not p.skipped], cases, rng)
             answers_n.append(max(len(a) for a in answers.values()))
             lefts.append(left)
             accs.append(_score(plain, answers, truth))
+            takers.append(sum(1 for t in force.arrivals if t <= finish))
         out["label_accuracy"] = {q: round(float(np.mean([a[q] for a in accs if q in a])), 4) for q in accs[0]}
         short = float(np.mean(lefts))
         per_item = float(np.mean(answers_n)) / max(len(items) - short, 1.0)     # answers an item took
         out["pages_needed"] = math.ceil(per_item * len(items) / real)
         out["shortfall_items"] = int(round(short))
         out["shortfall_pages"] = math.ceil(short * per_item / real) if out["shortfall_items"] else 0
+        # who took the pay (and the exam, if any) before the main pool was done: an exam pool's paid pages
+        out["exam_takers"] = int(round(float(np.mean(takers))))
     supply = supply_of(pop)
     seconds = (real + int(crowd["control_tasks_per_page"])) * float(crowd.get("seconds_per_task", 4))
     hourly = float(crowd["reward_per_page"]) * 3600 / seconds

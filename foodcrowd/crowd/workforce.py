@@ -4,7 +4,9 @@ being banned by the fast-response and control-task rules. Used by ``predict`` (l
 
 The draw uses the emulator's own worker model (``foodcrowd.emulator.population``, ``behaviour``) with a
 seed of its own. Each page carries the simulated time it would start (arrival, exam, earlier pages), so
-pages can be served in time order as the emulator serves them; waiting for tasks is ignored.
+pages can be served in time order as the emulator serves them; waiting for tasks is ignored. With the
+exam as a paid exam pool the exam is the session's first page (k = 0), so a passer does ``session_pages - 1``
+main-pool pages, as in the emulator (a training is no page of the session).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ class PageState:
     weight: float            # dynamic overlap: the answer weight skill (0-100), None = none
     start: float = 0.0       # simulated seconds: arrival, then the exam, then the pages before this one
     skipped: bool = False
+    end: float = 0.0         # simulated seconds: when the page is submitted
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Workforce:
     passed: int = 0
     pages: list[PageState] = field(default_factory=list)
     banned: int = 0
+    arrivals: list[float] = field(default_factory=list)     # simulated arrival of each taker (filter and pay passed)
 
 
 def item_dict(row: dict, question: str, difficulty_weight: float) -> dict:
@@ -71,6 +75,7 @@ def draw_workforce(plain: dict, world: dict, exam_table, control_table, seed: in
     weight = float(pop.get("difficulty_weight", 1.0))
     workers = build_population(pop, seed)
     rng = np.random.default_rng([int(seed), 31])
+    timer = np.random.default_rng([int(seed), 37])      # the exam's duration: a stream of its own
     pool = _main_pool(crowd)
     tasks_on_page = pool["mixer_config"]["real_tasks_count"] + pool["mixer_config"]["golden_tasks_count"]
     languages = set(crowd.get("languages") or [])
@@ -92,6 +97,7 @@ def draw_workforce(plain: dict, world: dict, exam_table, control_table, seed: in
     fast = quality.get("fast_responses") or {}
     dyn = crowd.get("dynamic_overlap") or {}
     own = dyn.get("weight_skill") or {}
+    first = 1 if exam_items and exam.get("form") == "exam_pool" else 0     # the exam pool's page is page 0
     out = Workforce(lookers=len(workers))
     for w in workers:
         if languages and w.language not in languages:
@@ -100,23 +106,25 @@ def draw_workforce(plain: dict, world: dict, exam_table, control_table, seed: in
         if not behaviour.takes_work(w, pool):
             continue
         out.takers += 1
+        out.arrivals.append(float(w.arrival))
         if not _passes_exam(w, exam_items, exam, exam_spec, exam_type, rng):
             continue
         out.passed += 1
-        t = w.arrival + len(exam_items) * behaviour.pace(w, 0)[0]
+        t = w.arrival + _seconds(timer, behaviour.pace(w, 0), len(exam_items))    # the exam, timed as a page
         controls: list[bool] = []
         fast_pages: list[bool] = []
-        for k in range(behaviour.session_pages(w, pool)):
+        for k in range(first, behaviour.session_pages(w, pool)):
             params = behaviour.answer_params(w, k)
             wt = _weight(controls, dyn, own, control) if dyn.get("answer_weight_skill") else None
             if w.skip_rate and rng.random() < w.skip_rate:
-                out.pages.append(PageState(w.id, k, params, wt, start=t, skipped=True))
+                out.pages.append(PageState(w.id, k, params, wt, start=t, skipped=True, end=t + 5.0))
                 t += 5.0
                 continue
-            out.pages.append(PageState(w.id, k, params, wt, start=t))
-            median, sigma = behaviour.pace(w, k)
-            seconds = float(rng.lognormal(np.log(max(median, 1e-3)), sigma, tasks_on_page).sum()) if sigma > 0 else median * tasks_on_page
+            page = PageState(w.id, k, params, wt, start=t)
+            out.pages.append(page)
+            seconds = _seconds(rng, behaviour.pace(w, k), tasks_on_page)
             t += seconds
+            page.end = t
             if control_items:
                 item = control_items[int(rng.integers(len(control_items)))]
                 controls.append(str(control_type.simulate_many(rng, plain["questions"][cq], [item], params)[0]) == item["truth"])
@@ -131,6 +139,14 @@ def draw_workforce(plain: dict, world: dict, exam_table, control_table, seed: in
                     out.banned += 1
                     break
     return out
+
+
+def _seconds(rng, pace: tuple[float, float], tasks: int) -> float:
+    """Seconds a page of ``tasks`` takes at ``pace`` (median per task, lognormal sigma), as the emulator times it."""
+    median, sigma = pace
+    if not tasks:
+        return 0.0
+    return float(rng.lognormal(np.log(max(median, 1e-3)), sigma, tasks).sum()) if sigma > 0 else median * tasks
 
 
 def _weight(controls: list[bool], dyn: dict, own: dict, control: dict) -> float:

@@ -1,12 +1,14 @@
-"""Expected exam takers from the declared worker population (``crowd.population``, emulator only).
+"""The flow model of a crowd on the emulator (``crowd.population``), for what the crowd model's forecast
+(:func:`foodcrowd.crowd.predict.forecast`) cannot give: the workers the pools' language filter admits (the
+most exam takers, a bound), and the expected overlap under dynamic overlap on a real platform or for a
+bounds-only estimate. (Expected exam takers on the emulator come from the forecast.)
 
 A fluid model, not a simulation: the population is drawn as the emulator draws it (same seed, so the same
 arrival times, languages, session lengths and accuracies), and each worker who passes the pool's language
-filter is followed on average. They take the exam (one page) when they arrive, pass it with the binomial
-chance their accuracy gives (``accuracy`` on ordinary exam tasks, ``edge_accuracy`` on edge cases, 1/k when
-they click at random), and a passer then does ``session_pages - 1`` main-pool pages of
-``(real + control) x seconds_per_task`` each. The main pool is done when the expected pages completed by
-then reach the pages it needs; every eligible worker who arrived before that moment took the exam.
+filter is followed on average. They pass the exam with the binomial chance their accuracy gives
+(``accuracy`` on ordinary exam tasks, ``edge_accuracy`` on edge cases, 1/k when they click at random), and a
+passer then does ``session_pages - 1`` main-pool pages (exam pool) of ``(real + control) x
+seconds_per_task`` each.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import math
 
 from foodcrowd.crowd.confidence import DEFAULT_ANSWER_WEIGHT, top_posterior
 
-__all__ = ["expected_exam_takers", "eligible_workers", "expected_overlap", "pass_chance", "right_chance"]
+__all__ = ["eligible_workers", "expected_overlap", "pass_chance", "right_chance"]
 
 
 def pass_chance(chances: list[float], pass_mark: float) -> float:
@@ -59,33 +61,6 @@ def _exam_chance(plain: dict, worker, exam_items: list[tuple[float, bool]]) -> f
     items = exam_items or [(0.0, False)] * (int(exam["size"]) - int(exam.get("edge_cases", 0) or 0)) + \
         [(0.0, True)] * int(exam.get("edge_cases", 0) or 0)
     return pass_chance([right_chance(worker, it, k, weight) for it in items], float(exam["pass_mark"]))
-
-
-def expected_exam_takers(plain: dict, main_pages: float, exam_items: list[tuple[float, bool]] = ()) -> tuple[float, int]:
-    """(expected takers, eligible workers = the most who can take it) for ``main_pages`` expected pages;
-    ``exam_items``: (difficulty, ambiguous) of each exam task (edge cases are the ambiguous ones)."""
-    crowd, exam = plain["crowd"], plain["exam"]
-    workers = eligible_workers(plain)
-    if not workers:
-        return 0.0, 0
-    size = int(exam["size"])
-    per_page = int(crowd["real_tasks_per_page"]) + int(crowd["control_tasks_per_page"])
-    events = []   # (time a main page is done, expected weight)
-    for w in workers:
-        p = _exam_chance(plain, w, list(exam_items))
-        t = w.arrival + size * w.seconds_per_task
-        for _ in range(max(int(w.session_pages) - 1, 0)):
-            t += per_page * w.seconds_per_task
-            events.append((t, p))
-    events.sort()
-    done, finish = 0.0, math.inf
-    for t, p in events:
-        done += p
-        if done >= main_pages:
-            finish = t
-            break
-    takers = sum(1 for w in workers if w.arrival <= finish)
-    return float(takers), len(workers)
 
 
 def _passers(plain: dict, exam_items: list[tuple[float, bool]]) -> list[tuple[float, object, int]]:

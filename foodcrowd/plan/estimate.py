@@ -83,8 +83,9 @@ def world_of(items, exam=None) -> tuple[list, list]:
     return list(rows.values()), exam_rows
 
 
-def _takers(plain: dict, main_pages: int, main_pages_max: int, exam_items: list) -> dict:
-    """Exam takers: expected and most, and where the figure comes from."""
+def _takers(plain: dict, main_pages_max: int, frames: tuple) -> dict:
+    """Exam takers: expected and most, and where the figure comes from. ``frames``: the data stage's items,
+    exam and control tables (any of them None for a bounds-only estimate)."""
     exam, crowd = plain["exam"], plain["crowd"]
     declared = exam.get("expected_takers")
     if declared is not None:
@@ -93,10 +94,18 @@ def _takers(plain: dict, main_pages: int, main_pages_max: int, exam_items: list)
         return {"takers": n, "takers_max": int(exam.get("max_takers") or n), "takers_source": "exam.expected_takers",
                 "bound": "declared"}
     if _emulated(crowd):
-        from foodcrowd.plan.crowd_flow import expected_exam_takers
+        from foodcrowd.plan.crowd_flow import eligible_workers
 
-        expected, eligible = expected_exam_takers(plain, main_pages, exam_items)
-        return {"takers": round(expected), "takers_max": eligible, "takers_source": "crowd.population"}
+        most = len(eligible_workers(plain))          # every worker the language filter admits may take it
+        if all(f is not None for f in frames) and len(frames[0]):
+            from foodcrowd.crowd.predict import forecast
+
+            # the crowd model's forecast: who takes the pay (and so the exam) before the main pool is done
+            expected = forecast(plain, *frames).get("exam_takers")
+            if expected is not None:
+                return {"takers": min(int(expected), most), "takers_max": most, "takers_source": "crowd model"}
+        # bounds only (the budget search, a sweep's corners): no forecast per candidate, the most is expected
+        return {"takers": most, "takers_max": most, "takers_source": "crowd.population (most; bounds only)"}
     # worst case: every paid page of the main pool done by a different annotator, each of whom took the exam
     return {"takers": main_pages_max, "takers_max": main_pages_max, "takers_source": "worst case", "bound": "declared"}
 
@@ -136,7 +145,7 @@ def pool_estimates(plain: dict, n_items: int, items=None, exam_df=None, control=
     if form == "training":
         pools["training:exam"] = _pool("training", 0, 0, 0, 0.0, takers=None, takers_source="unpaid")
     elif form == "exam_pool":
-        t = _takers(plain, expected, pages_max, world_of(items, exam_df)[1])
+        t = _takers(plain, pages_max, (items, exam_df, control))
         pools["pool:exam"] = _pool("exam", t["takers"], 0, t["takers_max"], per_page, tasks=int(exam["size"]), **t)
     return pools
 
