@@ -43,8 +43,10 @@ SCRIPT = r"""
     });
   }
   function str(v) { return Array.isArray(v) ? v.join('+') : (v == null ? '' : String(v)); }
+  // multi-label values (tags joined by '|') are sets: 'meat|bread' and 'bread|meat' are the same label
+  function same(x, y) { return str(x).split('|').sort().join('|') === str(y).split('|').sort().join('|'); }
   function wrong(it) {
-    return Q.some(function (q) { var a = it.q[q]; return a.truth != null && a.label != null && str(a.truth) !== str(a.label); });
+    return Q.some(function (q) { var a = it.q[q]; return a.truth != null && a.label != null && !same(a.truth, a.label); });
   }
   function split(it) {
     return Q.some(function (q) {
@@ -122,11 +124,11 @@ SCRIPT = r"""
   }
   function cell(it, q) {
     var a = it.q[q], lab = str(a.label), tr = str(a.truth), cls = '';
-    if (a.truth != null && a.label != null) cls = lab === tr ? 'ok' : 'bad';
+    if (a.truth != null && a.label != null) cls = same(lab, tr) ? 'ok' : 'bad';
     var answers = a.answers.map(function (x) { return '<span>' + esc(x[0].slice(-6)) + ': ' + esc(str(x[1])) + '</span>'; }).join('');
     return '<td class="' + cls + '">' + esc(lab || '-') + '</td>' +
       (has[q].conf ? '<td class="conf">' + (a.conf == null ? '-' : a.conf.toFixed(2)) + '</td>' : '') +
-      (has[q].truth ? '<td class="truth">' + esc(a.truth == null ? 'unknown' : tr) + '</td>' : '') +
+      (has[q].truth ? '<td class="truth">' + esc(a.truth == null ? 'unknown' : (tr || '-')) + '</td>' : '') +
       (has[q].n ? '<td class="ans">' + (answers || '-') + '</td>' : '');
   }
   function render() {
