@@ -201,9 +201,9 @@ def _run_stages(cfg: DictConfig, plain: dict, run_dir: Path, stages: tuple[Stage
     if stopped and summary.data.get("cost_usd") is not None:
         b = summary.data["budget"]
         b["spent_usd"] = summary.data["cost_usd"]
-        log.warning("stopped at budget: bought %s of %s items for $%.2f (budget_usd $%.2f); their labels are "
+        log.warning("stopped at budget: bought %s of %s items for $%.2f (budget_usd $%.2f%s); their labels are "
                     "aggregated and registered", b.get("items_bought"), b.get("items_planned"), b["spent_usd"],
-                    float(b["budget_usd"]))
+                    float(b["budget_usd"]), ", EXCEEDED: the polls could not follow the platform" if b.get("exceeded") else "")
     summary.finish("planned" if action == "plan" else "stopped_at_budget" if stopped else "ok")
     return summary
 

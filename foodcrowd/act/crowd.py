@@ -258,6 +258,7 @@ def _crowd_stage(ctx) -> dict:
     from foodcrowd.act.toloka_apply import ensure_objects
     from foodcrowd.act.toloka_collect import download, wait_for_pool
     from foodcrowd.act.toloka_reconcile import reconcile
+    from foodcrowd.act.toloka_spend import close_all, guard_for, settle
     from foodcrowd.act.toloka_state import CrowdState, run_key_for
     from foodcrowd.act.toloka_upload import open_containers, upload_tasks
     from foodcrowd.plan.stage import load_data, plan_for
@@ -277,15 +278,19 @@ def _crowd_stage(ctx) -> dict:
             ids = ensure_objects(client, plan, state)
             upload_tasks(client, plan, ids, state, int(crowd.get("upload_batch_size", 5000)))
             if not state.completed.get("pool:main"):
+                guard = guard_for(client, plain, plan, ids)   # follows the spend from before the pools open
                 open_containers(client, plan, ids, state)
                 done = wait_for_pool(client, ids["pool:main"], float(crowd.get("poll_interval_seconds", 0.5)),
-                                     float(crowd.get("max_wait_seconds", 3600)), _budget_guard(client, plain, plan, ids),
+                                     float(crowd.get("max_wait_seconds", 3600)), guard,
                                      stall_seconds=_stall_seconds(crowd))
                 if isinstance(done, dict):   # the crowd ran out: the pool was closed, keep what was bought
                     _record_stall(out, crowd, done)
-                elif not done:   # the next page would cross budget_usd: close every pool, keep what was bought
-                    _close_all(client, plan, ids)
+                elif not done:   # the next pages would cross budget_usd: close every pool, keep what was bought
+                    close_all(client, plan, ids, first=guard.fastest())   # the fastest spender first
+                    settle(client, guard.pool_ids, float(crowd.get("max_wait_seconds", 3600)),
+                           float(crowd.get("poll_interval_seconds", 0.5)))
                     state.stopped_at_budget = True
+                    state.budget_close = {"committed_usd": round(guard.committed, 4), "margin_usd": round(guard.margin, 4)}
                 state.completed["pool:main"] = True
                 state.save()
             _close_exam(client, plan, ids)
@@ -300,7 +305,16 @@ def _crowd_stage(ctx) -> dict:
         state.save()
     summary = summarise(tables, plain, int(plan.estimate["items"]), plan.estimate)  # the items bought
     if getattr(state, "stopped_at_budget", False):
-        summary["budget"] = {"stopped": True, "closed_while_running": True}
+        from foodcrowd.act.toloka_spend import closed_mid_run
+
+        summary["budget"] = closed_mid_run(tables, plain, plan.estimate, state.budget_close)
+    budget = plain.get("budget_usd")
+    if budget is not None and summary["cost_usd"] > float(budget) + 1e-9:
+        summary.setdefault("budget", {})["exceeded"] = True
+        log.error("crowd: spent $%.2f, more than budget_usd $%.2f: the platform paid faster than the polls could "
+                  "follow (see summary.json pools for the pool beyond its estimate); poll more often "
+                  "(crowd.poll_interval_seconds) or, on the emulator, slow it (crowd.time_scale)",
+                  summary["cost_usd"], float(budget))
     if (out / "stalled.json").exists():
         import json
 
@@ -331,28 +345,6 @@ def _record_stall(out: Path, crowd: dict, stalled: dict | None) -> None:
                "are kept and aggregated. Pay more, ease the filters or the exam, or grow crowd.population.size.")
     log.warning("crowd: %s", message)
     (out / "stalled.json").write_text(json.dumps({**stalled, "message": message}))
-
-
-def _budget_guard(client, plain: dict, plan, ids: dict):
-    """At every poll: would one more page cross ``budget_usd``? (None without a budget.)"""
-    from foodcrowd.act.toloka_collect import spent
-    from foodcrowd.plan.budget import would_cross
-
-    budget = plain.get("budget_usd")
-    if budget is None:
-        return None
-    paid = [ids[k] for k, p in (plan.estimate.get("pools") or {}).items() if k.startswith("pool:") and p["cost_max_usd"] > 0]
-    per_page = page_cost(plain["crowd"])
-    return lambda: would_cross(spent(client, paid), per_page, budget)
-
-
-def _close_all(client, plan, ids: dict) -> None:
-    for key in plan.tasks:
-        kind = key.partition(":")[0]
-        obj = client.get_training(ids[key]) if kind == "training" else client.get_pool(ids[key])
-        if str(getattr(obj.status, "value", obj.status)) == "OPEN":
-            (client.close_training if kind == "training" else client.close_pool)(ids[key])
-            log.warning("toloka: %s closed: one more page would cross budget_usd", key)
 
 
 def _close_exam(client, plan, ids: dict) -> None:

@@ -5,14 +5,20 @@ naming the figures (:class:`CrowdReconcileError`, exit 2): an assignment id that
 (the platform served or charged the same page twice), and more paid pages in a container than the plan's
 upper bound (``estimate.pools.<container>.pages_max``: tasks x overlap / page plus the short last pages,
 or the exam's most takers). The tables are kept on disk for inspection; nothing is aggregated from them.
+An exam pool whose most takers is a declaration (``exam.expected_takers``/``max_takers``, or the worst case
+on a real platform; ``bound: declared`` in the estimate) is not a bound the platform keeps: more takers
+than declared is a wrong guess, not a double charge, and is logged (``budget_usd`` caps what it costs).
 """
 from __future__ import annotations
+
+import logging
 
 from foodcrowd.errors import UserError
 
 __all__ = ["CrowdReconcileError", "reconcile"]
 
 _PAID = ("SUBMITTED", "ACCEPTED")
+log = logging.getLogger(__name__)
 
 
 class CrowdReconcileError(UserError):
@@ -31,6 +37,10 @@ def reconcile(tables: dict, estimate: dict) -> dict:
     for container, pool in (estimate.get("pools") or {}).items():
         n, most = int(paid.get(container, 0)), pool.get("pages_max")
         if most is not None and pool.get("cost_max_usd", 0) > 0 and n > int(most):
+            if pool.get("bound") == "declared":
+                log.warning("crowd: %s: %d paid pages, more than the %d declared (%s): the estimate's upper bound "
+                            "was too low", container, n, int(most), pool.get("takers_source", "declared"))
+                continue
             problems.append(f"{container}: {n} paid pages, the plan allows at most {int(most)} "
                             f"(expected {pool.get('pages')})")
     if problems:

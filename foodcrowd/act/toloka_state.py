@@ -39,6 +39,7 @@ class CrowdState:
     completed: dict[str, bool] = field(default_factory=dict)
     downloaded: dict[str, bool] = field(default_factory=dict)
     stopped_at_budget: bool = False                              # pools closed before the spend crossed budget_usd
+    budget_close: dict = field(default_factory=dict)            # the guard's figures when it closed them (USD)
 
     @classmethod
     def load(cls, path: Path, run_key: str, backend: str) -> "CrowdState":

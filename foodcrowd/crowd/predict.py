@@ -19,7 +19,7 @@ import pandas as pd
 
 from foodcrowd.crowd.confidence import top_posterior
 
-__all__ = ["predict", "compare", "print_prediction", "PREDICTION_SEED_OFFSET"]
+__all__ = ["predict", "forecast", "compare", "print_prediction", "PREDICTION_SEED_OFFSET"]
 
 PREDICTION_SEED_OFFSET = 1_000_003
 
@@ -158,6 +158,42 @@ def predict(plain: dict, items: pd.DataFrame, exam: pd.DataFrame | None = None, 
     out["hourly_rate_usd"] = round(hourly, 3)
     out["warnings"] = _warnings(out, hourly, supply, plain)
     return out
+
+
+_FORECASTS: dict[str, dict] = {}     # digest of (config, frames) -> prediction, this process only
+
+
+def _digest(plain: dict, frames) -> str | None:
+    import hashlib
+    import json
+
+    h = hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode())
+    for df in frames:
+        if df is None:
+            h.update(b"none")
+            continue
+        try:
+            h.update(pd.util.hash_pandas_object(df, index=False).values.tobytes())
+        except TypeError:      # a column of unhashable cells: no memo
+            return None
+        h.update(",".join(map(str, df.columns)).encode())
+    return h.hexdigest()
+
+
+def forecast(plain: dict, items: pd.DataFrame, exam: pd.DataFrame | None = None,
+             control: pd.DataFrame | None = None) -> dict:
+    """:func:`predict` of these frames, computed once per process: the plan's estimate (expected pages of a
+    dynamic-overlap pool), ``toloka/prediction.json`` and the crowd stage's re-planning share one forecast."""
+    import copy
+
+    key = _digest(plain, (items, exam, control))
+    if key is None:
+        return predict(plain, items, exam, control)
+    if key not in _FORECASTS:
+        if len(_FORECASTS) >= 8:
+            _FORECASTS.pop(next(iter(_FORECASTS)))
+        _FORECASTS[key] = predict(plain, items, exam, control)
+    return copy.deepcopy(_FORECASTS[key])
 
 
 def _warnings(out: dict, hourly: float, supply: dict, plain: dict) -> list[str]:

@@ -5,8 +5,8 @@ and one screen naming ``budget_usd`` and the figures per pool (a sweep records t
 ``over_budget``, objective -inf, $0 spent). ``budget_policy: stop_at_cap``: buy what fits instead: the
 main pool gets the first N items, N the most whose upper bound (with every other paid pool's upper bound)
 stays within the budget; the run then aggregates what was bought and ends ``stopped_at_budget``. While
-the pools run, the crowd stage also follows the actual spend and closes them before the next page would
-cross the budget (:func:`would_cross`).
+the pools run, the crowd stage also follows the actual spend and closes them before the pages that could
+come in would cross the budget (:func:`would_cross`, :mod:`foodcrowd.act.toloka_spend`).
 """
 from __future__ import annotations
 

@@ -99,4 +99,4 @@ def build_plan(plain: dict, items, exam, control, conf_dir: Path, instructions_m
         raise PlanError(f"data/control.parquet: {len(main_control)} control tasks, fewer than "
                         f"crowd.control_tasks_per_page ({plain['crowd']['control_tasks_per_page']})")
     _check_references(objects, tasks)
-    return Plan(objects=objects, tasks=tasks, task_kinds=kinds, estimate=estimate(plain, len(items), items, exam))
+    return Plan(objects=objects, tasks=tasks, task_kinds=kinds, estimate=estimate(plain, len(items), items, exam, control))

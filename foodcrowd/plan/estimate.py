@@ -69,14 +69,16 @@ def _takers(plain: dict, main_pages: int, main_pages_max: int, exam_items: list)
     declared = exam.get("expected_takers")
     if declared is not None:
         n = int(declared)
-        return {"takers": n, "takers_max": int(exam.get("max_takers") or n), "takers_source": "exam.expected_takers"}
-    if crowd.get("backend") == "emulator" and (crowd.get("population") or {}).get("kind", "simulated") == "simulated":
+        # "bound": declared: nothing on the platform holds the takers to it (the spend guard does, under budget_usd)
+        return {"takers": n, "takers_max": int(exam.get("max_takers") or n), "takers_source": "exam.expected_takers",
+                "bound": "declared"}
+    if _emulated(crowd):
         from foodcrowd.plan.crowd_flow import expected_exam_takers
 
         expected, eligible = expected_exam_takers(plain, main_pages, exam_items)
         return {"takers": round(expected), "takers_max": eligible, "takers_source": "crowd.population"}
     # worst case: every paid page of the main pool done by a different annotator, each of whom took the exam
-    return {"takers": main_pages_max, "takers_max": main_pages_max, "takers_source": "worst case"}
+    return {"takers": main_pages_max, "takers_max": main_pages_max, "takers_source": "worst case", "bound": "declared"}
 
 
 def _pool(kind: str, pages: int, pages_min: int, pages_max: int, per_page: float, **extra) -> dict:
@@ -85,12 +87,13 @@ def _pool(kind: str, pages: int, pages_min: int, pages_max: int, per_page: float
             "cost_max_usd": round(pages_max * per_page, 4)}
 
 
-def pool_estimates(plain: dict, n_items: int, items=None, exam_df=None) -> dict[str, dict]:
+def pool_estimates(plain: dict, n_items: int, items=None, exam_df=None, control=None) -> dict[str, dict]:
     """Every paid container of the plan: pages and cost, expected and bounds (``pool:main``, ``pool:exam``,
-    ``training:exam``: trainings are unpaid on Toloka)."""
+    ``training:exam``: trainings are unpaid on Toloka). With all three of the data stage's frames (items,
+    exam, control) an emulated crowd's forecast sets the expected pages of a dynamic-overlap pool."""
     crowd, exam = plain["crowd"], plain["exam"]
     dyn = crowd.get("dynamic_overlap") or {}
-    real, control = int(crowd["real_tasks_per_page"]), int(crowd["control_tasks_per_page"])
+    real, control_n = int(crowd["real_tasks_per_page"]), int(crowd["control_tasks_per_page"])
     lo = int(dyn["min_overlap"]) if dyn.get("enabled") else int(crowd["overlap"])
     hi = int(dyn["max_overlap"]) if dyn.get("enabled") else lo
     per_page = page_cost(crowd)
@@ -101,46 +104,67 @@ def pool_estimates(plain: dict, n_items: int, items=None, exam_df=None) -> dict[
         # a replayed worker's pages hold only the items they answered in the record: each worker's last page
         # (and any page others' reservations cut short) is short, so the bound is one page per recorded answer
         pages_max = n_items * hi
-    world, exam_items = world_of(items, exam_df)
-    expected = expected_dynamic_pages(plain, n_items, world, exam_items) if dyn.get("enabled") else pages_min
+    expected, source = pages_min, "overlap"
+    if dyn.get("enabled"):
+        expected, source = expected_dynamic_pages(plain, n_items, items, exam_df, control)
+        expected = min(max(expected, pages_min), pages_max)
     pools = {"pool:main": _pool("main", expected, pages_min, pages_max, per_page, tasks=n_items,
-                                control_tasks_per_page=control, overlap=lo, overlap_max=hi,
-                                answers=n_items * lo, control_answers=expected * control)}
+                                control_tasks_per_page=control_n, overlap=lo, overlap_max=hi,
+                                answers=n_items * lo, control_answers=expected * control_n, pages_source=source)}
     form = exam.get("form", "none")
     if form == "training":
         pools["training:exam"] = _pool("training", 0, 0, 0, 0.0, takers=None, takers_source="unpaid")
     elif form == "exam_pool":
-        t = _takers(plain, expected, pages_max, exam_items)
+        t = _takers(plain, expected, pages_max, world_of(items, exam_df)[1])
         pools["pool:exam"] = _pool("exam", t["takers"], 0, t["takers_max"], per_page, tasks=int(exam["size"]), **t)
     return pools
 
 
-def expected_dynamic_pages(plain: dict, n_items: int, world=(), exam_items=()) -> int:
-    """Expected main-pool pages under dynamic overlap (see :mod:`foodcrowd.plan.crowd_flow`)."""
+def _emulated(crowd: dict) -> bool:
+    """A simulated population on the emulator: the crowd model can forecast it."""
+    return crowd.get("backend") == "emulator" and (crowd.get("population") or {}).get("kind", "simulated") == "simulated"
+
+
+def expected_dynamic_pages(plain: dict, n_items: int, items=None, exam=None, control=None) -> tuple[int, str]:
+    """Expected main-pool pages under dynamic overlap, and where the figure comes from.
+
+    Emulated, with the data stage's items, exam and control frames: the crowd model's forecast
+    (:func:`foodcrowd.crowd.predict.forecast`, the same one ``toloka/prediction.json`` holds: the
+    population's workers with their turnover, bans and skills, pages dealt as the emulator's mixer deals
+    them), ``pages_needed``. Otherwise (a real platform, or bounds only): the flow model of
+    :mod:`foodcrowd.plan.crowd_flow`."""
+    crowd = plain["crowd"]
+    if _emulated(crowd) and items is not None and exam is not None and control is not None and n_items:
+        from foodcrowd.crowd.predict import forecast
+
+        needed = forecast(plain, items, exam, control).get("pages_needed")
+        if needed is not None:
+            return int(needed), "crowd model"
     from foodcrowd.plan.crowd_flow import expected_overlap
 
-    crowd = plain["crowd"]
+    world, exam_items = world_of(items, exam)
     overlap = expected_overlap(plain, world, exam_items)
     # plus the short last pages: about one per answer round, as disputed items come back at the end
-    return math.ceil(n_items * overlap / int(crowd["real_tasks_per_page"])) + math.ceil(overlap)
+    return math.ceil(n_items * overlap / int(crowd["real_tasks_per_page"])) + math.ceil(overlap), "flow model"
 
 
-def estimate(plain: dict, n_items: int, items=None, exam=None) -> dict:
+def estimate(plain: dict, n_items: int, items=None, exam=None, control=None) -> dict:
     """Pages, assignments, expected cost with the fee per pool and in all (with bounds), price per hour and
-    the random-clicker risks."""
+    the random-clicker risks. ``items``/``exam``/``control``: the data stage's frames (see
+    :func:`pool_estimates`; without ``control`` the expected figure of a dynamic pool is the flow model's)."""
     crowd, quality = plain["crowd"], plain["quality"]
     dyn = crowd.get("dynamic_overlap") or {}
-    real, control = int(crowd["real_tasks_per_page"]), int(crowd["control_tasks_per_page"])
+    real, per_page_control = int(crowd["real_tasks_per_page"]), int(crowd["control_tasks_per_page"])
     overlap = int(dyn["min_overlap"]) if dyn.get("enabled") else int(crowd["overlap"])
-    pools = pool_estimates(plain, n_items, items, exam)
+    pools = pool_estimates(plain, n_items, items, exam, control)
     main = pools["pool:main"]
     per_page = page_cost(crowd)
-    page_seconds = (real + control) * float(crowd.get("seconds_per_task", 4))
+    page_seconds = (real + per_page_control) * float(crowd.get("seconds_per_task", 4))
     total = lambda key: round(sum(p[key] for p in pools.values()), 4)  # noqa: E731
     out = {
-        "items": n_items, "overlap": overlap, "tasks_per_page": real + control, "pages": main["pages"],
+        "items": n_items, "overlap": overlap, "tasks_per_page": real + per_page_control, "pages": main["pages"],
         "assignments": sum(p["pages"] for p in pools.values()), "answers": n_items * overlap,
-        "control_tasks_per_page": control,
+        "control_tasks_per_page": per_page_control,
         "reward_per_page": float(crowd["reward_per_page"]), "fee_per_page": round(per_page - float(crowd["reward_per_page"]), 6),
         "cost_usd": total("cost_usd"), "cost_min_usd": total("cost_min_usd"), "cost_max_usd": total("cost_max_usd"),
         "price_per_hour_usd": round(float(crowd["reward_per_page"]) * 3600 / page_seconds, 3),
@@ -166,7 +190,8 @@ def estimate(plain: dict, n_items: int, items=None, exam=None) -> dict:
 def _pool_note(key: str, pool: dict) -> str:
     if pool["kind"] == "main":
         over = f"{pool['overlap']}" + (f"-{pool['overlap_max']}" if pool["overlap_max"] != pool["overlap"] else "")
-        return f"{pool['tasks']:,} tasks x {over} + {pool['control_tasks_per_page']} control/page"
+        how = f"; expected by the {pool['pages_source']}" if pool.get("pages_source", "overlap") != "overlap" else ""
+        return f"{pool['tasks']:,} tasks x {over} + {pool['control_tasks_per_page']} control/page{how}"
     if pool["kind"] == "exam":
         return f"{pool['takers']:,} takers (<= {pool['takers_max']:,}; {pool['takers_source']})"
     return "unpaid (training)"

@@ -75,6 +75,7 @@ def _within_budget(plain: dict, plan, data: dict, build):
         if policy != "stop_at_cap":
             check_budget(plain, full)
         items = data["items"]
+        # bounds only (no control frame: no crowd forecast per candidate size); the plan bought gets the full estimate
         n = affordable_items(plain, len(items), lambda k: estimate(plain, k, items.iloc[:k], data["exam"]))
         if n == 0:
             check_budget(plain, estimate(plain, 0, items.iloc[:0], data["exam"]))
@@ -90,7 +91,7 @@ def _within_budget(plain: dict, plan, data: dict, build):
 
 
 def plan_stage(ctx) -> dict:
-    from foodcrowd.crowd.predict import predict, print_prediction
+    from foodcrowd.crowd.predict import forecast, print_prediction
     from foodcrowd.plan.estimate import print_estimate
 
     data = load_data(ctx.run_dir)
@@ -105,7 +106,8 @@ def plan_stage(ctx) -> dict:
                     "unbought (budget_policy=stop_at_cap)", float(b["budget_usd"]), b["items_bought"], b["items_planned"],
                     b["upper_bound_usd"], plan.estimate["cost_usd"])
     # the crowd model's forecast: label accuracy, workforce, shortfall (foodcrowd/crowd/predict.py)
-    prediction = predict(ctx.plain, data["items"], data["exam"], data["control"])
+    # (computed once per process: the estimate of a dynamic-overlap pool on the emulator uses the same one)
+    prediction = forecast(ctx.plain, data["items"], data["exam"], data["control"])
     write_json(ctx.out_dir / "prediction.json", prediction)
     print_prediction(prediction)
     counts = doc["task_counts"]

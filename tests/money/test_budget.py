@@ -47,3 +47,67 @@ def test_a_sweep_never_launches_a_trial_over_budget(tmp_path):
     assert cheap["status"] == "ok" and 0 < cheap["cost_usd"] <= 1.0
     assert dear["status"] == "over_budget" and dear["cost_usd"] == 0.0
     assert not (tmp_path / "1" / "emulator").exists()
+
+
+# The plan admits 42 items on the upper bound, the exam pool's bound is the declared 5 takers; the emulated
+# crowd sends dozens, so the spend crosses budget_usd while the pools run. time_scale 100 (a simulated
+# minute in 0.6 s) lets 0.05 s polls follow the spend as they would follow people on Toloka.
+DECLARED = ["+experiment=food", "exam=food_exam_pool", "exam.expected_takers=5", "exam.max_takers=5",
+            "dataset.size=60", "budget_usd=0.85", "budget_policy=stop_at_cap", "crowd.time_scale=100"]
+
+
+def test_the_spend_is_followed_and_the_pools_closed_mid_run_before_it_crosses_the_cap(tmp_path):
+    import pandas as pd
+    import toloka.client as tc
+
+    from foodcrowd.datasets import Registry
+    from foodcrowd.emulator import start
+    from foodcrowd.validate import validate
+    from tests.conftest import compose_cfg
+
+    proc = run_cli(*DECLARED, *FAST, f"hydra.run.dir={tmp_path}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout + proc.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    budget, est = summary["budget"], summary["estimate"]
+    # admitted before anything was created: the upper bound (with the declared exam takers) fits
+    assert est["cost_max_usd"] <= 0.85 and est["pools"]["pool:exam"]["takers_source"] == "exam.expected_takers"
+    # ... and stopped while running, before the spend crossed the cap
+    assert summary["status"] == "stopped_at_budget" and budget["closed_while_running"] and not budget.get("exceeded")
+    assert 0 < summary["cost_usd"] <= 0.85 and budget["spent_usd"] == summary["cost_usd"]
+    assert summary["pools"]["pool:exam"]["pages"] > 5            # the crowd took more than was declared
+    assert budget["pages_bought"] < budget["pages_planned"] == est["pages"]
+    assert budget["items_bought"] < est["items"]
+    assert "crowd: closed every pool while running" in out and "would cross budget_usd $0.85" in out
+    assert f"stopped at budget: bought {budget['items_bought']} of 60 items" in out
+    # the platform agrees: both pools closed by the requester, and it charged no more than the cap
+    plain = validate(compose_cfg(DECLARED[1:] + FAST, experiment="food"))
+    items = pd.read_parquet(tmp_path / "data" / "items.parquet")
+    handle = start(plain["crowd"], plain["questions"], items, tmp_path / "emulator")
+    try:
+        client = tc.TolokaClient(handle.token, url=handle.url, retries=0, timeout=30)
+        pools = list(client.get_pools())
+        assert len(pools) == 2 and {(p.status.value, p.last_close_reason.value) for p in pools} == {("CLOSED", "MANUAL")}
+        assert handle.snapshot()["spend"] == pytest.approx(summary["cost_usd"])
+    finally:
+        handle.stop()
+    # what was bought is aggregated and registered
+    labels = pd.read_parquet(tmp_path / "labels" / "labels.parquet")
+    assert labels["item_id"].nunique() == budget["items_bought"]
+    registry = Registry(summary["datasets"]["registry"])
+    annotated = registry.version(summary["datasets"]["annotated"])
+    assert summary["datasets"]["answers"] in annotated.parents
+
+
+def test_a_plan_whose_upper_bound_fits_is_followed_but_never_cut_short(tmp_path):
+    # the same slow clock, every bound kept by the platform: the guard looks at every poll, and stays quiet
+    proc = run_cli("+experiment=food", "dataset.size=60", "budget_usd=0.86", "crowd.time_scale=100", *FAST,
+                   f"hydra.run.dir={tmp_path}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["estimate"]["cost_max_usd"] <= 0.86 < summary["estimate"]["cost_max_usd"] + 0.02
+    assert summary["status"] == "ok" and not summary["budget"]["stopped"], summary["budget"]
+    assert summary["pages"] >= summary["estimate"]["pages"] and "closed every pool" not in proc.stdout + proc.stderr
+    import pandas as pd
+
+    assert pd.read_parquet(tmp_path / "labels" / "labels.parquet")["item_id"].nunique() == 60   # every item bought
