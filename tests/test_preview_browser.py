@@ -1,6 +1,9 @@
 """The annotated version's ``preview.html`` in a real headless Chromium: the run report's item grid (one
 implementation), every item reachable by paging, filter and sort working, each item's own label, confidence,
-answers and truth, no console errors; a screenshot is kept as a test artifact (``test-artifacts/``)."""
+answers and truth, no console errors; a screenshot is kept as a test artifact (``test-artifacts/``).
+
+Here beside tests/test_report_browser.py, not in tests/datasets: the session's Playwright (sync API) leaves an
+event loop running in the main thread, so a browser test must run after the tests that call asyncio.run."""
 from __future__ import annotations
 
 import json
@@ -13,11 +16,16 @@ import pytest
 from foodcrowd.act.register import register_stage
 from foodcrowd.datasets import Registry
 from tests.conftest import ROOT
-from tests.datasets.conftest import CLASSES, make_ctx, make_images, make_run
+from tests.datasets.conftest import CLASSES, _no_clearml_server, make_ctx, make_images, make_run  # noqa: F401 (autouse)
 
 ARTIFACTS = Path(os.environ.get("FOODCROWD_TEST_ARTIFACTS", ROOT / "test-artifacts"))
 N = 60
 WRONG = ["food-000004", "food-000019", "food-000057"]
+
+
+@pytest.fixture
+def registry_root(tmp_path) -> Path:
+    return tmp_path / "registry"
 
 
 def _ids(page) -> list[str]:
