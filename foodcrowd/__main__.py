@@ -50,14 +50,23 @@ def main(cfg: "DictConfig") -> float:
 
     # toloka-kit 1.2.3 (its last release) imports pkg_resources; the warning is noise for our users
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
-    from foodcrowd.cli_errors import check_places, disk_full, environment_error, quiet_thread_errors
-    from foodcrowd.engine import run
-    from foodcrowd.errors import UserError, render_user_error
-    from foodcrowd.validate import ConfigError, validate
+    from foodcrowd.cli_errors import quiet_thread_errors
     from foodcrowd.validate.unlabeled import apply_unlabeled_defaults
 
     apply_unlabeled_defaults(cfg, _task_overrides())
     quiet_thread_errors()
+    from foodcrowd.console import guard_terminal
+
+    with guard_terminal():  # a library's timestamped line about a full disk goes to the log file
+        return _job(cfg)
+
+
+def _job(cfg: "DictConfig") -> float:
+    from foodcrowd.cli_errors import check_places, disk_full, environment_error
+    from foodcrowd.engine import run
+    from foodcrowd.errors import UserError, render_user_error
+    from foodcrowd.validate import ConfigError, validate
+
     places = {}
     try:
         plain = validate(cfg)
@@ -77,18 +86,26 @@ def main(cfg: "DictConfig") -> float:
 
         full = disk_full(places) if places else None  # a full disk surfaces as platform or data errors too
         if full is not None:
-            print(render_user_error(full), file=sys.stderr)
-            sys.exit(full.exit_code)
-        print(render_user_error(err), file=sys.stderr)
+            _fail(render_user_error(full), full.exit_code)
         if isinstance(err, BudgetError) and _multirun():
+            print(render_user_error(err), file=sys.stderr)
             return float("-inf")   # a sweep trial over budget is not launched: $0 spent, the worst objective
-        sys.exit(err.exit_code)
+        _fail(render_user_error(err), err.exit_code)
     except Exception as err:
         problem = (environment_error(err, places) if isinstance(err, OSError) else None) or disk_full(places)
         if problem is None:
             raise
-        print(render_user_error(problem), file=sys.stderr)
-        sys.exit(problem.exit_code)
+        _fail(render_user_error(problem), problem.exit_code)
+
+
+def _fail(message: str, code: int) -> None:
+    """The run failed: its one-screen message is the last thing on the terminal; anything said after it
+    (ClearML's exit hooks, library log records) goes to the run's log file. Exits with ``code``."""
+    from foodcrowd.console import silence_console
+
+    terminal = silence_console()
+    print(message, file=terminal, flush=True)
+    sys.exit(code)
 
 
 def _places(plain: dict) -> dict:

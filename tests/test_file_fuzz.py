@@ -128,7 +128,7 @@ def test_odd_files_are_kept_and_decode_or_are_named_with_a_reason(tmp_path_facto
     import pandas as pd
 
     from foodcrowd.act.training.data import _decode
-    from foodcrowd.datasets.previews import _thumb
+    from foodcrowd.item_grid import thumbnail_uri
     from foodcrowd.sources._files import REASONS, check_files
 
     folder = tmp_path_factory.mktemp("imgs")
@@ -144,7 +144,7 @@ def test_odd_files_are_kept_and_decode_or_are_named_with_a_reason(tmp_path_facto
         assert issue["reason"] in REASONS and issue["path"] in paths and issue["detail"]
     for path in keep["path"]:  # what the data stage keeps, training and the preview can read
         assert _decode(path, 32).shape == (3, 32, 32)
-        assert _thumb(path) is not None
+        assert thumbnail_uri(path) is not None
     kinds = dict(zip(paths, (k for k, _ in files)))
     for issue in issues:
         if kinds[issue["path"]] == "huge_png":

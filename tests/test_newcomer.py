@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from foodcrowd.__main__ import expand_path_overrides
+from tests.conftest import ROOT
 
 SCRIPT = shutil.which("foodcrowd", path=str(Path(sys.executable).parent)) or shutil.which("foodcrowd")
 
@@ -98,3 +99,66 @@ def test_a_repeat_run_prints_the_summary_opens_no_new_task_and_never_cuts_the_re
     sessions = sorted(p.name for p in (run_dir / "clearml" / "offline").iterdir() if p.is_dir())
     assert len(sessions) == 1  # the repeat had nothing to do: no second (empty) ClearML task
     assert f"clearml: {run_dir / 'clearml' / 'offline' / sessions[0]}.zip" in again.stdout
+
+
+def _wheel_venv(tmp: Path) -> Path:
+    """Build the wheel from a copy of the project (the tree stays clean) and install it, alone, into a fresh
+    venv whose dependencies are this venv's (a ``.pth`` line naming our site-packages: plain path entries,
+    so our editable install's finder is never run). Seconds, not a full install. Returns the venv."""
+    import sysconfig
+
+    src = tmp / "src"
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
+    for name in ("foodcrowd", "conf", "schemas"):
+        shutil.copytree(ROOT / name, src / name, symlinks=True, ignore=skip)
+    for name in ("setup.cfg", "pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, src / name)
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                            "-w", str(tmp / "dist"), str(src)], capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr[-3000:]
+    [wheel] = (tmp / "dist").glob("foodcrowd-*.whl")
+    venv = tmp / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
+                           "--no-index", str(wheel)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    ours = dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))
+    (Path(site) / "_foodcrowd_test_deps.pth").write_text("".join(f"{p}\n" for p in ours))
+    return venv
+
+
+@pytest.mark.slow
+def test_the_wheel_installs_and_runs_from_outside_the_repository(tmp_path):
+    """The built wheel, installed into a fresh venv, runs ``foodcrowd --help`` and a small food run from a
+    temporary directory, importing its own copy (package, configs, schemas), never the source tree."""
+    venv = _wheel_venv(tmp_path / "build")
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(FOODCROWD_HOME=str(tmp_path / "home"), COLUMNS="200", PATH=f"{venv / 'bin'}:{env.get('PATH', '')}")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(list(args), cwd=work, env=env, capture_output=True, text=True, timeout=600)
+
+    where = run(str(venv / "bin" / "python"), "-c", "import foodcrowd, foodcrowd.record.report as r; "
+                "print(foodcrowd.__file__); print(r.__file__); print(foodcrowd.CONF_DIR)")
+    assert where.returncode == 0, where.stderr
+    for line in where.stdout.split():
+        assert Path(line).resolve().is_relative_to(venv.resolve()), line   # the wheel's copy, not ROOT
+    assert shutil.which("foodcrowd", path=env["PATH"]) == str(venv / "bin" / "foodcrowd")
+
+    helped = run("foodcrowd", "--help")
+    assert helped.returncode == 0 and "+experiment=food" in helped.stdout, helped.stderr[-2000:]
+    done = run("foodcrowd", "+experiment=food", "dataset.size=60", "model=none")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert "foodcrowd: food (ok)" in done.stdout and "label accuracy food_type (mv)" in done.stdout
+    [summary_file] = work.glob("outputs/*/*/summary.json")
+    summary = json.loads(summary_file.read_text())
+    assert summary["status"] == "ok" and summary["items"] == 60
+    assert f"report: {summary_file.parent / 'report' / 'index.html'}" in done.stdout
+    hydra = (summary_file.parent / ".hydra" / "hydra.yaml").read_text()
+    assert f"path: {venv}" in hydra and f"path: {ROOT}" not in hydra  # configs read from the installed package

@@ -32,7 +32,7 @@ def test_report_data_holds_every_item_and_cannot_be_closed_by_an_answer(tmp_path
     path = write_run_report(run / "report" / "index.html", run, {"experiment_name": "t", "status": "ok"},
                             [("items", "5")], ["food_type"])
     page = path.read_text(encoding="utf-8")
-    scripts = re.findall(r'<script id="data" type="application/json">(.*?)</script>', page, re.S)
+    scripts = re.findall(r'<script id="grid-data" type="application/json">(.*?)</script>', page, re.S)
     assert len(scripts) == 1
     data = json.loads(scripts[0])
     assert data["questions"] == ["food_type"]
@@ -47,5 +47,5 @@ def test_report_data_holds_every_item_and_cannot_be_closed_by_an_answer(tmp_path
 def test_report_without_items_still_has_valid_data(tmp_path):
     (tmp_path / "report").mkdir()
     path = write_run_report(tmp_path / "report" / "index.html", tmp_path, {"experiment_name": "t"}, [], ["q"])
-    data = re.search(r'<script id="data" type="application/json">(.*?)</script>', path.read_text(), re.S).group(1)
-    assert json.loads(data) == {"questions": ["q"], "items": []}
+    data = re.search(r'<script id="grid-data" type="application/json">(.*?)</script>', path.read_text(), re.S).group(1)
+    assert json.loads(data) == {"questions": ["q"], "items": [], "low": 0.7}

@@ -104,7 +104,7 @@ def register_stage(ctx) -> dict:
 
     from foodcrowd.datasets import Registry
     from foodcrowd.datasets.clearml_sync import maybe_push
-    from foodcrowd.datasets.previews import label_plots, preview_html
+    from foodcrowd.datasets.previews import label_plots, write_preview
 
     ds = ctx.plain["dataset"]
     registry = Registry(ds["registry"])
@@ -125,12 +125,10 @@ def register_stage(ctx) -> dict:
     meta = annotation_metadata(ctx)
     name = f"{ds['name']}-annotated"
     out = ctx.out_dir
-    paths = dict(zip(items["item_id"].astype(str), items["path"].astype(str)))
     facts = {"project": ds["project"], "name": name, "parents": ", ".join(parents) or "none",
              "aggregation": meta["aggregation"]["method"], "cost_usd": meta["annotation"]["cost_usd"],
              "overlap": meta["annotation"]["overlap"], "platform": meta["annotation"]["platform"]}
-    (out / "preview.html").write_text(preview_html(wide, paths, questions, f"{ds['project']}/{name}", facts),
-                                      encoding="utf-8")
+    write_preview(out / "preview.html", items, labels, answers, questions, f"{ds['project']}/{name}", facts)
     plots = label_plots(wide, questions, classes_of(ctx.plain.get("questions")), out / "plots")
     files = {str(r): Path(p) for r, p in zip(items["relpath"], items["path"]) if p}  # replayed items have no file
     tables = {"labels": wide, "items": items.drop(columns=["path"], errors="ignore")}

@@ -32,11 +32,14 @@ def _existing(client, container_id: str) -> set[tuple[str, bool]]:
 
 
 def _retrying():
-    from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+    from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
     from toloka.client.exceptions import ApiError
     import httpx
 
-    return retry(retry=retry_if_exception_type((ApiError, httpx.HTTPError)), stop=stop_after_attempt(4),
+    def worth_it(err: BaseException) -> bool:  # 507: the emulator's disk is full; a retry cannot help
+        return isinstance(err, (ApiError, httpx.HTTPError)) and getattr(err, "status_code", None) != 507
+
+    return retry(retry=retry_if_exception(worth_it), stop=stop_after_attempt(4),
                  wait=wait_exponential(multiplier=0.5, max=8), reraise=True)
 
 

@@ -29,6 +29,11 @@ def _confidence(labels: list[str], weights: list, k: int) -> float:
     return top_posterior([(lab, None if wt is None else wt / 100.0) for lab, wt in zip(labels, weights)], k)
 
 
+def _label(label_type, spec: dict, value) -> str:
+    """A simulated answer as a run stores it: a multi-label answer (a list of tags) in its type's normal form."""
+    return label_type.normalise(value, spec) if isinstance(value, (list, tuple)) else str(value)
+
+
 def _deal(plain: dict, pages: list, items: list[dict], rng) -> tuple[dict[str, pd.DataFrame], int, float]:
     """Answers (task, worker, label) per question when the workforce's pages are served like the emulator's
     mixer serves them: in order of their start time (workers work side by side); a page takes the first
@@ -61,13 +66,14 @@ def _deal(plain: dict, pages: list, items: list[dict], rng) -> tuple[dict[str, p
             continue
         mine.update(picks)
         finish = max(finish, page.end)
-        answers = {q: types[q].simulate_many(rng, spec, [items[j][q] for j in picks], page.params)
+        answers = {q: [_label(types[q], spec, a) for a in types[q].simulate_many(rng, spec, [items[j][q] for j in picks],
+                                                                              page.params)]
                    for q, spec in questions.items()}
         for i, j in enumerate(picks):
             done[j] += 1
             for q in questions:
-                rows[q].append((items[j]["task"], worker, str(answers[q][i])))
-            given[j].append(({q: str(answers[q][i]) for q in fields}, page.weight))
+                rows[q].append((items[j]["task"], worker, answers[q][i]))
+            given[j].append(({q: answers[q][i] for q in fields}, page.weight))
             if done[j] < target[j]:
                 continue
             if dyn.get("enabled") and done[j] < int(dyn["max_overlap"]) and min(

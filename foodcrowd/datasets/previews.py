@@ -1,82 +1,43 @@
-"""What a person looks at first: an HTML preview grid (thumbnails, labels, confidence) and one
-label-distribution plot (PNG) per question. Both are deterministic for the same input, so registering
-the same annotation twice yields the same version."""
+"""What a person looks at first: an HTML preview of every item and one label-distribution plot (PNG) per
+question. The preview is the item grid of the run report (:mod:`foodcrowd.item_grid`): all items, paged,
+filterable and sortable, with thumbnail, label, confidence, each annotator's answer and the ground truth
+where the version has them. Both are deterministic for the same input, so registering the same annotation
+twice yields the same version."""
 from __future__ import annotations
 
-import base64
 import html
-import io
 from pathlib import Path
 from typing import Sequence
 
-__all__ = ["preview_html", "label_plots", "pick_preview_rows", "THUMB_PX"]
-
-THUMB_PX = 112
+__all__ = ["write_preview", "label_plots"]
 
 
-def pick_preview_rows(wide, questions: Sequence[str], n: int = 48):
-    """Up to ``n`` rows, spread over the first question's labels (round-robin), in item order."""
-    if wide.empty:
-        return wide
-    first = questions[0] if questions else None
-    rows = wide.sort_values("item_id")
-    if first is None or first not in rows:
-        return rows.head(n)
-    groups = [g for _, g in rows.groupby(rows[first].astype(str), sort=True)]
-    picked, i = [], 0
-    while len(picked) < n and any(i < len(g) for g in groups):
-        picked.extend(g.index[i] for g in groups if i < len(g))
-        i += 1
-    return rows.loc[picked[:n]].sort_values([first, "item_id"])
+def write_preview(path: Path, items, labels, answers, questions: Sequence[str], title: str,
+                  facts: dict[str, object] | None = None, low: float = 0.7) -> Path:
+    """Write a self-contained page (thumbnails inline, no network) to ``path``: the version's facts, then the
+    item grid, item by item (at 100,000 items the page is ~350 MB and is never held as one string).
+    ``items``: ``item_id, path, truth_<q>...``; ``labels`` long (``item_id, question, label, confidence``);
+    ``answers`` long (``task, question, worker, label``) or None."""
+    from foodcrowd.item_grid import BASE_CSS, GRID_CSS, iter_grid_records, write_grid_section
 
-
-def _thumb(path: str) -> str | None:
-    from PIL import UnidentifiedImageError
-
-    from foodcrowd.images import open_reduced
-
+    esc = html.escape
+    n = 0 if items is None else int(items["item_id"].nunique())
+    fact_rows = "".join(f"<tr><th>{esc(str(k))}</th><td>{esc(str(v))}</td></tr>" for k, v in (facts or {}).items())
+    truth = [q for q in questions if items is not None and f"truth_{q}" in items and items[f"truth_{q}"].notna().any()]
+    note = (f"ground truth known for {', '.join(truth)}" if truth else "no ground truth") + \
+           ("; each annotator's answer shown" if answers is not None and len(answers) else "")
+    tmp = path.with_name(path.name + ".tmp")
     try:
-        with open_reduced(path, max_side=THUMB_PX) as im:
-            im = im.convert("RGB")
-            im.thumbnail((THUMB_PX, THUMB_PX))
-            buf = io.BytesIO()
-            im.save(buf, format="JPEG", quality=80)
-    except (OSError, UnidentifiedImageError, ValueError):
-        return None
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
-_CSS = """body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:12px}
-figure{margin:0;border:1px solid #ddd;border-radius:6px;padding:6px;background:#fafafa}
-figure img{width:100%;height:auto;border-radius:4px}.missing{height:112px;background:#eee;display:flex;
-align-items:center;justify-content:center;color:#a00}figcaption{font-size:12px;line-height:1.4}
-.low{color:#b00}code{font-size:11px}"""
-
-
-def preview_html(wide, paths: dict[str, str], questions: Sequence[str], title: str,
-                 facts: dict[str, object] | None = None, n: int = 48, low: float = 0.7) -> str:
-    """A self-contained page (thumbnails inlined as data URIs) of up to ``n`` items with their labels."""
-    rows = pick_preview_rows(wide, questions, n)
-    cells = []
-    for _, row in rows.iterrows():
-        src = _thumb(paths.get(row["item_id"], ""))
-        img = (f'<img src="{src}" alt="{html.escape(str(row["item_id"]))}">' if src
-               else '<div class="missing">no image</div>')
-        lines = []
-        for q in questions:
-            conf = row.get(f"confidence_{q}")
-            conf_s = "" if conf is None or conf != conf else f" ({conf:.2f})"
-            cls = ' class="low"' if conf is not None and conf == conf and conf < low else ""
-            lines.append(f"<span{cls}>{html.escape(q)}: <b>{html.escape(str(row.get(q)))}</b>{conf_s}</span>")
-        cells.append(f'<figure data-item="{html.escape(str(row["item_id"]))}">{img}<figcaption>'
-                     f'<code>{html.escape(str(row["item_id"]))}</code><br>{"<br>".join(lines)}</figcaption></figure>')
-    fact_rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
-                        for k, v in (facts or {}).items())
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1><table>{fact_rows}</table>"
-            f"<p>{len(rows)} of {len(wide)} items; confidence in brackets, below {low} in red.</p>"
-            f"<div class='grid'>{''.join(cells)}</div></body></html>\n")
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>"
+                    f"<style>{BASE_CSS}{GRID_CSS}</style></head><body><h1>{esc(title)}</h1><table class='facts'>"
+                    f"{fact_rows}</table><p class='note'>{n} items; {esc(note)}.</p>\n")
+            write_grid_section(f, iter_grid_records(items, labels, answers, questions), questions, low)
+            f.write("</body></html>\n")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
 
 
 def label_plots(wide, questions: Sequence[str], classes: dict[str, list[str]], out_dir: Path) -> dict[str, Path]:

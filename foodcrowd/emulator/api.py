@@ -8,6 +8,7 @@ a missing object); see :mod:`foodcrowd.emulator.auth`.
 """
 from __future__ import annotations
 
+import errno
 import json
 
 from fastapi import FastAPI, Request
@@ -57,6 +58,19 @@ def search(items, params: dict, exact: tuple = (), default_limit: int = 50) -> d
     return {"items": out[:limit], "has_more": len(out) > limit}
 
 
+_NO_ROOM = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
+
+def _no_room(err: Exception) -> bool:
+    """The state dir's disk is full or read-only (an OSError, or SQLite's SQLITE_FULL)."""
+    import sqlite3
+
+    if isinstance(err, OSError):
+        return err.errno in _NO_ROOM
+    return isinstance(err, sqlite3.OperationalError) and (
+        getattr(err, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL or "disk is full" in str(err))
+
+
 def create_app(state: EmulatorState):
     app = FastAPI(title="foodcrowd Toloka emulator", docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -82,6 +96,11 @@ def create_app(state: EmulatorState):
 
     @app.exception_handler(Exception)
     async def _internal_error(request: Request, err: Exception):
+        if _no_room(err):
+            # its state dir's disk is full or read-only: 507, which no client retries (a 500 was retried for
+            # minutes before the run could say the disk is full)
+            return reply({"code": "INSUFFICIENT_STORAGE", "message": f"{type(err).__name__}: {err}",
+                          "request_id": "emulator"}, 507)
         # e.g. sqlite3.OperationalError "database is locked": a JSON 500 toloka-kit can read and retry
         return reply({"code": "INTERNAL_ERROR", "message": f"{type(err).__name__}: {err}", "request_id": "emulator"}, 500)
 

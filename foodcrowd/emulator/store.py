@@ -50,7 +50,8 @@ class Store:
                                 "ON CONFLICT(kind, id) DO UPDATE SET body = excluded.body", rows)
                 cur.execute("COMMIT")
             except BaseException:
-                cur.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite has already rolled back after e.g. SQLITE_FULL: keep that error
+                    cur.execute("ROLLBACK")
                 raise
 
     def close(self) -> None:

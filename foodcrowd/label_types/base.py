@@ -14,7 +14,8 @@ A label type tells the engine, for one question spec (a ``questions.<name>`` map
   * ``simulate``: how a simulated worker answers it (the emulator's population); ``simulate_many``: the
     same for a page of items in one call (default: ``simulate`` per item);
   * ``score``: how an aggregated label is scored against ground truth (``scores``: vectorised).
-  * ``confusable``: True when a per-class confusion matrix makes sense for the report.
+  * ``confusable``: True when a per-class confusion matrix makes sense for the report;
+    ``empty_label``: True when ``""`` is a real label (no tag applies), so an empty truth is known.
   * ``labeling_config``: the same question as a Label Studio control tag (XML; default: ``<Choices>`` of
     one choice per option: its label shown, its class as ``alias``); Label Studio answers come back as the list of chosen
     values, passed to ``normalise`` as one string (one choice) or the list (several).
@@ -123,6 +124,9 @@ class LabelType:
 
     #: single-choice types get a truth x label confusion matrix in the label report
     confusable: bool = True
+    #: True when an empty label is a real answer (a multi-label "no tag applies"): a source's empty truth
+    #: ``""`` is then known ground truth, not a missing value (:func:`foodcrowd.sources.normalise_items`)
+    empty_label: bool = False
 
     def aggregate(self, answers, method: str, params: dict | None):
         """Aggregate one question's ``answers`` (``task, worker, label``) with crowd-kit's ``method``.

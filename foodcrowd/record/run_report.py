@@ -10,9 +10,7 @@
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
-from typing import Any
 
 __all__ = ["build_items", "iter_items", "write_run_report"]
 
@@ -26,52 +24,17 @@ def _read(path: Path):
 
 
 def build_items(run_dir: Path, questions: list[str], thumbs: bool = True) -> list[dict]:
-    """One record per item: id, thumbnail (data URI or None), and per question the aggregated label,
-    confidence, truth (None if unknown) and the annotators' answers ``[[worker, answer], ...]``."""
+    """The grid's records (:func:`foodcrowd.item_grid.grid_records`) from the run's items, labels and answers."""
     return list(iter_items(run_dir, questions, thumbs))
 
 
 def iter_items(run_dir: Path, questions: list[str], thumbs: bool = True):
     """The records of :func:`build_items` one at a time (a thumbnail is made when its record is asked for)."""
-    from foodcrowd.datasets.previews import _thumb
+    from foodcrowd.item_grid import iter_grid_records
 
     items, labels, answers = (_read(run_dir / p) for p in ("data/items.parquet", "labels/labels.parquet",
                                                            "toloka/answers.parquet"))
-    if items is None:
-        return
-    by_label: dict[tuple[str, str], tuple[Any, Any]] = {}
-    if labels is not None:
-        for item, q, lab, conf in labels[["item_id", "question", "label", "confidence"]].itertuples(index=False):
-            by_label[(str(item), str(q))] = (lab, conf)
-    by_answer: dict[tuple[str, str], list] = {}
-    if answers is not None and len(answers):
-        real = answers[answers["kind"] == "task"] if "kind" in answers else answers
-        for item, q, worker, lab in real[["task", "question", "worker", "label"]].itertuples(index=False):
-            by_answer.setdefault((str(item), str(q)), []).append([str(worker), _plain(lab)])
-    del labels, answers
-    for row in items.to_dict("records"):
-        item = str(row["item_id"])
-        rec = {"id": item, "thumb": _thumb(row["path"]) if thumbs and row.get("path") else None, "q": {}}
-        for q in questions:
-            lab, conf = by_label.get((item, q), (None, None))
-            truth = row.get(f"truth_{q}")
-            rec["q"][q] = {"label": _plain(lab), "conf": None if conf is None else round(float(conf), 3),
-                           "truth": _plain(truth), "answers": by_answer.get((item, q), [])}
-        yield rec
-
-
-def _plain(value):
-    import numpy as np
-
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, np.ndarray):
-        return [_plain(v) for v in value.tolist()]
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "item"):
-        value = value.item()
-    return value if isinstance(value, (int, float, bool)) else str(value)
+    yield from iter_grid_records(items, labels, answers, questions, thumbs=thumbs)
 
 
 def _confusion_table(title: str, conf: dict) -> str:
@@ -137,7 +100,8 @@ def write_run_report(path: Path, run_dir: Path, summary: dict, closing: list[tup
                      questions: list[str], warnings: list[str] = ()) -> Path:
     """Write the page to ``path`` (through a temporary file) and return it. The items' JSON is written one
     item at a time: at 100,000 items the page is ~350 MB, and building it as one string took ~1.2 GB."""
-    from foodcrowd.record._report_assets import CSS, SCRIPT
+    from foodcrowd.item_grid import BASE_CSS, GRID_CSS, write_grid_section
+    from foodcrowd.record._report_assets import REPORT_CSS
 
     esc = html.escape
     figures = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in closing)
@@ -148,39 +112,24 @@ def write_run_report(path: Path, run_dir: Path, summary: dict, closing: list[tup
     name = esc(str(summary.get("experiment_name")))
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>foodcrowd: {name}</title>
-<style>{CSS}</style></head><body>
+<style>{BASE_CSS}{REPORT_CSS}{GRID_CSS}</style></head><body>
 <h1>foodcrowd run: {name} <small>({esc(str(summary.get('status')))})</small></h1>
 {f'<ul class="warnings">{warn}</ul>' if warn else ''}
 <section><h2>At a glance</h2><table class="figures">{figures}</table></section>
 <section><h2>Accuracy</h2>{_metrics_section(summary)}<div class="cms">{cms}</div></section>
 <section><h2>Items</h2>
-<div class="controls">
- <input id="q" type="search" placeholder="filter: item, label, annotator" aria-label="filter">
- <select id="only" aria-label="show"><option value="all">all items</option>
-  <option value="wrong">label differs from truth</option><option value="split">annotators disagree</option>
-  <option value="low">confidence below 0.7</option></select>
- <select id="per" aria-label="items per page"><option>25</option><option selected>50</option><option>100</option>
-  <option value="0">all</option></select>
- <button id="prev" type="button">&larr; previous</button><span id="pageinfo"></span>
- <button id="next" type="button">next &rarr;</button>
-</div>
-<table id="grid"><thead></thead><tbody></tbody></table></section>
+"""
+    end = f"""</section>
 <section><h2>Artifacts</h2><ul class="links">{links}</ul></section>
-<script id="data" type="application/json">"""
-    end = f"""</script>
-<script>{SCRIPT}</script></body></html>"""
+</body></html>"""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(page)
-        f.write(_json({"questions": questions})[:-1] + ',"items":[')
-        for k, rec in enumerate(iter_items(run_dir, questions)):
-            f.write(("," if k else "") + _json(rec))
-        f.write("]}" + end)
-    tmp.replace(path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(page)
+            write_grid_section(f, iter_items(run_dir, questions), questions)
+            f.write(end)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
-
-
-def _json(value) -> str:
-    """Compact JSON that cannot close the page's <script> element."""
-    return json.dumps(value, separators=(",", ":")).replace("</", "<\\/")

@@ -233,6 +233,12 @@ def tracking_session(plain: dict, run_dir: Path) -> Iterator[Tracker]:
             os.environ.pop("CLEARML_OFFLINE_MODE", None)
         from clearml import Task
 
+        from clearml.debugging.log import LoggerRoot
+
+        from foodcrowd.console import adopt_library_logging
+
+        LoggerRoot.get_base_logger()      # ClearML adds its terminal handler on first use: now, then remove it
+        adopt_library_logging("clearml")  # its records reach the run's log file (foodcrowd.log), not the terminal
         Task.set_offline(offline)
         task = Task.init(project_name=tr.get("project", "foodcrowd"), task_name=tr.get("task_name", "run"),
                          reuse_last_task_id=False, auto_connect_frameworks=False, auto_resource_monitoring=False,
@@ -246,18 +252,22 @@ def tracking_session(plain: dict, run_dir: Path) -> Iterator[Tracker]:
         return real
 
     tracker = _CURRENT = LazyTracker(_open)
+    failed = False
     try:
         yield tracker
+    except BaseException:
+        failed = True
+        raise
     finally:
         try:
             if opened:
-                task = opened[0]
-                summary_path = Path(run_dir) / "summary.json"
-                summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
-                tracker.finish(summary)
-                task.close()
-                log.info("tracking: task %s closed%s", task.id,
-                         f", offline session {tracker.session_dir}" if tracker.session_dir else "")
+                from contextlib import nullcontext
+
+                from foodcrowd.console import quiet_console
+
+                # a failed run ends with one screen: what ClearML says while closing goes to the log file
+                with quiet_console() if failed else nullcontext():
+                    _close(opened[0], tracker, run_dir)
         finally:
             _CURRENT = Tracker()
             for k, v in saved.items():
@@ -265,6 +275,14 @@ def tracking_session(plain: dict, run_dir: Path) -> Iterator[Tracker]:
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
+
+
+def _close(task, tracker: Tracker, run_dir: Path) -> None:
+    summary_path = Path(run_dir) / "summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
+    tracker.finish(summary)
+    task.close()
+    log.info("tracking: task %s closed%s", task.id, f", offline session {tracker.session_dir}" if tracker.session_dir else "")
 
 
 def find_sessions(run_dir: Path) -> list[Path]:

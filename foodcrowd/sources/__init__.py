@@ -13,7 +13,8 @@ A source is a module ``foodcrowd.sources.<dataset.source>`` with one function::
   a replayed crowd). The data stage checks every non-empty path (missing, zero-byte, not an image,
   corrupt, duplicate) and reports instead of crashing, so a source does not open the files itself;
 - optional ``url`` (str): a URL the item already lives at (used as is; else the stage makes one);
-- optional ``truth_<question>`` (str or None) for each question whose ground truth the source knows;
+- optional ``truth_<question>`` (str or None) for each question whose ground truth the source knows
+  (``""`` counts as unknown, except for label types whose empty label is real: tags, "none applies");
 - optional ``difficulty`` (float in [0, 1]), ``ambiguous`` (bool), ``appeal`` (float in [0, 1] or NaN).
 
 A source raises :class:`SourceError` naming the config key and what to do when its input is unusable.
@@ -79,10 +80,11 @@ def normalise_items(df, questions: dict[str, Any], source: str = "the source"):
     out["path"] = df["path"].fillna("").astype(str) if "path" in df.columns else ""
     out["url"] = df["url"].fillna("").astype(str) if "url" in df.columns else ""
     out["relpath"] = df["relpath"].astype(str)
-    for q in questions:
+    for q, spec in questions.items():
         col = f"truth_{q}"
         values = df[col] if col in df.columns else pd.Series([None] * len(df), index=df.index)
-        out[col] = [None if v is None or (isinstance(v, float) and np.isnan(v)) or v == "" else str(v)
+        empty = None if not _empty_is_a_label(spec) else ""   # "" = unknown, unless it is a real label
+        out[col] = [None if v is None or (isinstance(v, float) and np.isnan(v)) else empty if v == "" else str(v)
                     for v in values]
     n = len(df)
     out["difficulty"] = (pd.to_numeric(df["difficulty"], errors="coerce").fillna(0.0).clip(0, 1).to_numpy(float)
@@ -92,6 +94,16 @@ def normalise_items(df, questions: dict[str, Any], source: str = "the source"):
     out["appeal"] = (pd.to_numeric(df["appeal"], errors="coerce").clip(0, 1).to_numpy(float)
                      if "appeal" in df.columns else np.full(n, np.nan))
     return out.reset_index(drop=True)
+
+
+def _empty_is_a_label(spec: Any) -> bool:
+    """The question's label type takes ``""`` as a real label (tags: none applies); unknown types: no."""
+    from foodcrowd.label_types import LabelTypeError, get_label_type
+
+    try:
+        return bool(get_label_type((spec or {}).get("type", "categorical")).empty_label)
+    except (LabelTypeError, AttributeError):
+        return False
 
 
 def load_items(ds: dict, plain: dict, cache_dir: Path):

@@ -7,7 +7,10 @@ CNN has something real to learn and the mixed scenes are genuinely ambiguous.
 
 Each item records ``truth_food_type``, a latent ``appeal`` in [0, 1] (driven by the freshness of the food
 colours, the lighting and the clutter; ``truth_appetizing`` is "yes" when appeal >= 0.5), ``difficulty``
-(dark, cluttered, small or mixed scenes are hard) and ``ambiguous`` (the mixed scenes). The set is a pure
+(dark, cluttered, small or mixed scenes are hard) and ``ambiguous`` (the mixed scenes), and
+``truth_on_plate``: the foods drawn on the plate, as the foodcrowd-tags plugin's ``on_plate`` question
+names them (tags joined by ``|`` in vocabulary order; ``""`` for a drink or a soup: nothing on a plate).
+The set is a pure
 function of (seed, size, image_size, ambiguous_share), generated once and cached under
 ``<cache_dir>/<key>/``; a second call reads the cached manifest. File names never reveal the class.
 """
@@ -24,7 +27,8 @@ from foodcrowd.sources import SourceError
 
 __all__ = ["load", "generate", "METADATA", "GENERATOR_VERSION"]
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 1   # seeds the drawing: a change redraws every image
+ITEMS_VERSION = 2       # the columns recorded per item (2: truth_on_plate); a change re-renders the same images
 METADATA = {
     "synthetic": True,
     "description": "SYNTHETIC food photos rendered by foodcrowd.sources.food_sample (PIL), not real photos: "
@@ -34,7 +38,7 @@ METADATA = {
 
 
 def _key(seed: int, size: int, image_size: int, ambiguous_share: float) -> str:
-    spec = {"v": GENERATOR_VERSION, "seed": seed, "size": size, "image_size": image_size,
+    spec = {"v": GENERATOR_VERSION, "items": ITEMS_VERSION, "seed": seed, "size": size, "image_size": image_size,
             "ambiguous_share": round(float(ambiguous_share), 6)}
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
 
@@ -59,7 +63,7 @@ def _item(seed: int, index: int, cls: str, image_size: int, out: Path) -> dict:
     light = float(np.clip(rng.normal(0.92, 0.2), 0.45, 1.25))
     clutter = float(rng.beta(1.2, 3.0))
     scale = float(rng.uniform(0.55, 0.95))
-    img, kind = render_scene(rng, cls, image_size, fresh, light, clutter, scale)
+    img, kind, tags = render_scene(rng, cls, image_size, fresh, light, clutter, scale)
     item_id = f"food-{index:06d}"
     relpath = f"images/{item_id}.jpg"
     img.save(out / relpath, quality=90)
@@ -69,7 +73,8 @@ def _item(seed: int, index: int, cls: str, image_size: int, out: Path) -> dict:
     hardness = 0.4 * dark + 0.3 * clutter + 0.3 * small
     difficulty = 0.65 + 0.35 * hardness if cls == "other" else 0.05 + 0.55 * hardness
     return {"item_id": item_id, "relpath": relpath, "truth_food_type": cls,
-            "truth_appetizing": "yes" if appeal >= 0.5 else "no", "appeal": round(appeal, 4),
+            "truth_appetizing": "yes" if appeal >= 0.5 else "no", "truth_on_plate": "|".join(tags),
+            "appeal": round(appeal, 4),
             "difficulty": round(min(1.0, difficulty), 4), "ambiguous": cls == "other", "kind": kind,
             "fresh": round(fresh, 4), "light": round(light, 4), "clutter": round(clutter, 4)}
 

@@ -15,6 +15,12 @@ from tests.datasets.conftest import make_ctx, make_images, make_run
 CROWD = {"summary": {"cost_usd": 4.68, "pages": 300, "answers": 2700, "annotators": 41, "banned": 3}}
 
 
+def _grid_data(page: str) -> dict:
+    """The item grid's data embedded in a preview page."""
+    return json.loads(re.search(r'<script id="grid-data" type="application/json">(.*?)</script>', page, re.S)
+                      .group(1).replace("<\\/", "</"))
+
+
 def _raw(reg, images):
     """What the data stage does: register the raw images once."""
     return reg.register("foodcrowd", "food-sample-raw", images, metadata={"source": "test"})
@@ -43,9 +49,17 @@ def test_two_runs_give_two_annotated_children_of_one_raw_version(tmp_path, regis
         assert "food" in ann["instructions"].lower() and ann["exam"]["pass_mark"] == 100
         assert ann["quality"]["control_tasks"]["enabled"] is True and ann["platform"] == "emulator"
         assert v.metadata["aggregation"]["method"] == "mv"
-        page = v.artifact("preview").read_text()
-        thumbs = re.findall(r'<img src="data:image/jpeg;base64,', page)
-        assert len(thumbs) == 12 and "food-000007" in page and "liquid" in page
+        grid = _grid_data(v.artifact("preview").read_text())
+        assert [r["id"] for r in grid["items"]] == sorted(f"food-{i:06d}" for i in range(12))
+        assert all(r["thumb"].startswith("data:image/jpeg;base64,") for r in grid["items"])
+        labels = v.table("labels").set_index("item_id")
+        for rec in grid["items"]:  # each item's own label, confidence and its three annotators' answers
+            for q in ("food_type", "appetizing"):
+                assert rec["q"][q]["label"] == labels.loc[rec["id"], q]
+                assert rec["q"][q]["conf"] == pytest.approx(labels.loc[rec["id"], f"confidence_{q}"], abs=1e-3)
+                assert len(rec["q"][q]["answers"]) == 3
+            assert rec["q"]["food_type"]["truth"] == ["solid", "liquid", "other"][int(rec["id"][-2:]) % 3]
+            assert rec["q"]["appetizing"]["truth"] is None  # not known in this world: no truth shown
         for q in ("food_type", "appetizing"):
             with Image.open(v.artifact(f"plot_{q}")) as im:
                 assert im.format == "PNG" and im.size[0] > 300

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -25,6 +26,28 @@ def _one_screen(done, code: int, *needles: str) -> str:
     for needle in needles:
         assert needle in "\n".join(tail), (needle, tail)
     return "\n".join(tail)
+
+
+# what a library's log record looks like on a terminal (ClearML's, Python's default, Hydra's), and words that
+# would say the failure again outside the message
+_LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d|^\[\d{4}-\d\d-\d\d|^(DEBUG|INFO|WARNING|ERROR|CRITICAL):"
+                         r"| - (DEBUG|INFO|WARNING|ERROR|CRITICAL) - |\]\[(DEBUG|INFO|WARNING|ERROR|CRITICAL)\]")
+_FAILURE_WORDS = ("Errno", "No space left", "disk is full", "Traceback", "Exception", "ERROR", "WARNING")
+
+
+def _only_progress_then_the_message(done) -> list[str]:
+    """A failed run prints the progress it printed before the failure (the plan's tables, progress bars,
+    ClearML's "task created" notice), then its one-screen message on stderr, and nothing else: no library
+    log line, no second mention of the failure, nothing after the message. Returns the message's lines."""
+    err = [ln.strip() for ln in re.split(r"[\r\n]", done.stderr) if ln.strip()]
+    out = [ln.strip() for ln in re.split(r"[\r\n]", done.stdout) if ln.strip()]
+    starts = [i for i, ln in enumerate(err) if ln.startswith("foodcrowd: ")]
+    assert len(starts) == 1, err[-10:]
+    message, before = err[starts[0]:], err[:starts[0]] + out
+    assert len(message) <= 6 and message[-1].startswith("what to do:"), message
+    noise = [ln for ln in before if _LOG_RECORD.search(ln) or any(w in ln for w in _FAILURE_WORDS)]
+    assert noise == [], noise
+    return message
 
 
 def _nothing_created(run_dir: Path, home: Path) -> None:
@@ -119,6 +142,7 @@ def test_a_full_home_names_foodcrowd_home_leaves_no_tmp_and_a_rerun_works(tmp_pa
     with _small_disk(tmp_path / "home", "1m") as home:
         done = run_cli(*SMALL, f"hydra.run.dir={run_dir}", env={"FOODCROWD_HOME": str(home)}, timeout=900)
         screen = _one_screen(done, 3, "FOODCROWD_HOME", "disk is full", "what to do")
+        _only_progress_then_the_message(done)
         assert "cannot be registered" not in screen and "unreadable" not in done.stderr  # not the images' fault
         assert _tmp_files(home) == []
         assert json.loads((run_dir / "summary.json").read_text())["status"] == "failed"
@@ -131,15 +155,19 @@ def test_a_full_home_names_foodcrowd_home_leaves_no_tmp_and_a_rerun_works(tmp_pa
 
 @pytest.mark.slow
 def test_a_full_run_dir_ends_on_one_screen_and_summary_says_failed(tmp_path):
+    """With ClearML tracking on (offline): closing its task on the full disk says nothing on the terminal."""
     home = tmp_path / "home"
+    tracked = [a for a in SMALL if a != "tracking=none"]
     with _small_disk(tmp_path / "disk", "400k") as disk:
         run_dir = disk / "run"
-        done = run_cli(*SMALL, f"hydra.run.dir={run_dir}", env={"FOODCROWD_HOME": str(home)}, timeout=900)
+        done = run_cli(*tracked, f"hydra.run.dir={run_dir}", env={"FOODCROWD_HOME": str(home)}, timeout=900)
         _one_screen(done, 3, "hydra.run.dir", "disk is full", "what to do")
+        assert "ClearML Task: created" in done.stdout  # the task was open when the disk filled up
+        _only_progress_then_the_message(done)
         summary = json.loads((run_dir / "summary.json").read_text())
         assert summary["status"] == "failed" and summary["error"]["stage"]
         assert _tmp_files(run_dir) == []
         _grow(disk, "64m")
-        again = run_cli(*SMALL, f"hydra.run.dir={run_dir}", env={"FOODCROWD_HOME": str(home)}, timeout=900)
+        again = run_cli(*tracked, f"hydra.run.dir={run_dir}", env={"FOODCROWD_HOME": str(home)}, timeout=900)
         assert again.returncode == 0, again.stderr[-3000:]
         assert json.loads((run_dir / "summary.json").read_text())["status"] == "ok"

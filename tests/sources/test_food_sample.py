@@ -91,3 +91,22 @@ def test_bad_generator_settings_name_the_key(tmp_path, key, value):
     with pytest.raises(SourceError) as info:
         load_items(ds, {"questions": QUESTIONS}, tmp_path)
     assert info.value.key == f"dataset.{key}"
+
+
+def test_what_is_on_the_plate_is_what_was_drawn(tmp_path):
+    """truth_on_plate names the foods the scene shows (the tags plugin's vocabulary); a drink or a soup has
+    nothing on a plate; recording it leaves the drawing alone (same random stream, same images)."""
+    from foodcrowd.sources._food_render import MAX_TAGS, TAGS
+
+    raw = pd.read_parquet(food_sample.generate(0, 200, 48, 0.06, tmp_path) / "items.parquet")
+    tags = raw["truth_on_plate"].str.split("|").apply(lambda ts: [t for t in ts if t])
+    assert all(set(ts) <= set(TAGS) and len(ts) <= MAX_TAGS and ts == sorted(ts, key=TAGS.index) for ts in tags)
+    by_kind = raw.assign(tags=tags).groupby("kind")["tags"]
+    for kind in ("glass", "mug", "cup", "soup"):
+        assert all(ts == [] for ts in by_kind.get_group(kind))
+    assert all(ts == ["bread"] for ts in by_kind.get_group("bread"))
+    assert all(ts == ["fruit"] for ts in by_kind.get_group("fruit"))
+    assert all({"bread", "sauce"} <= set(ts) for ts in by_kind.get_group("pizza"))
+    assert all("vegetables" in ts for ts in by_kind.get_group("salad"))
+    assert all(ts == ["bread"] for ts in by_kind.get_group("soup+bread"))
+    assert all(len(ts) >= 2 for ts in by_kind.get_group("plate"))

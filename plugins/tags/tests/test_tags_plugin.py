@@ -97,6 +97,18 @@ def test_each_tag_is_aggregated_as_crowdkit_would_a_binary_question(method):
     assert agg > single + 0.05  # aggregation beats one answer per item
 
 
+def test_an_empty_truth_is_no_tag_not_an_unknown_one(tmp_path):
+    """The food set's drinks have nothing on a plate: truth "" is known for a tags question (the simulated
+    crowd then ticks nothing, not random tags), and stays unknown for a single-choice question."""
+    from foodcrowd.sources import normalise_items
+
+    df = pd.DataFrame({"item_id": ["a", "b", "c"], "relpath": ["a", "b", "c"], "truth_on_plate": ["", "meat", None],
+                       "truth_food_type": ["", "solid", None]})
+    out = normalise_items(df, {"on_plate": SPEC, "food_type": {"type": "categorical", "classes": ["solid"]}})
+    assert list(out["truth_on_plate"]) == ["", "meat", None]
+    assert list(out["truth_food_type"]) == [None, "solid", None]
+
+
 def test_food_tags_runs_end_to_end_on_the_emulator(tmp_path):
     env = {**os.environ, "FOODCROWD_HOME": str(tmp_path / "home")}
     proc = subprocess.run([sys.executable, "-m", "foodcrowd", "+experiment=food_tags", "dataset.size=60", "tracking=none",
@@ -112,3 +124,25 @@ def test_food_tags_runs_end_to_end_on_the_emulator(tmp_path):
     assert all(set(filter(None, lab.split("|"))) <= vocabulary for lab in on_plate["label"])
     answers = pd.read_parquet(tmp_path / "run" / "toloka" / "answers.parquet")
     assert (answers.loc[answers["question"] == "on_plate", "label"].str.count(r"\|") >= 1).any()  # multi-tag answers
+
+    # the tags shown for a picture are the ones its annotators gave it, and they match what is drawn:
+    # a drink (food_type truth "liquid") has nothing on a plate; a crowd ticking tags at random fails this
+    import re
+
+    from foodcrowd.datasets import Registry
+
+    version = Registry(tmp_path / "home" / "datasets").version(summary["datasets"]["annotated"])
+    page = version.artifact("preview").read_text()
+    grid = json.loads(re.search(r'<script id="grid-data" type="application/json">(.*?)</script>', page, re.S)
+                      .group(1).replace("<\\/", "</"))
+    items = pd.read_parquet(tmp_path / "run" / "data" / "items.parquet").set_index("item_id")
+    given = on_plate.set_index("item_id")["label"]
+    shown = {r["id"]: r["q"]["on_plate"] for r in grid["items"]}
+    assert sorted(shown) == sorted(given.index)
+    for item, cell in shown.items():
+        assert cell["label"] == given[item] and cell["truth"] == items.loc[item, "truth_on_plate"]
+        picked = answers[(answers["task"] == item) & (answers["question"] == "on_plate") & (answers["kind"] == "task")]
+        assert sorted(map(tuple, cell["answers"])) == sorted(zip(picked["worker"], picked["label"]))
+    drinks = [i for i in shown if items.loc[i, "truth_food_type"] == "liquid"]
+    assert len(drinks) >= 20 and sum(shown[i]["label"] == "" for i in drinks) >= 0.9 * len(drinks)
+    assert summary["labels"]["accuracy"]["on_plate"] >= 0.85  # Jaccard against what was drawn

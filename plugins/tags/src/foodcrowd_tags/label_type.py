@@ -38,6 +38,7 @@ def _validator():
 class TagsLabel(LabelType):
     name = "tags"
     confusable = False
+    empty_label = True  # "" = no tag applies: a known truth (a drink has nothing on a plate), not a missing one
 
     # ---- config ---------------------------------------------------------------------------------
     def check(self, name: str, spec: dict) -> Iterable:
