@@ -90,6 +90,23 @@ def _within_budget(plain: dict, plan, data: dict, build):
     return plan
 
 
+def _warn_unenforced_bounds(plain: dict, est: dict) -> None:
+    """Under ``budget_usd``, say which paid pool's upper bound the platform does not hold it to (a declared or
+    worst-case exam bound): there the cap rests on the crowd stage's spend guard and how often it looks."""
+    budget = plain.get("budget_usd")
+    soft = [k for k, p in (est.get("pools") or {}).items() if p.get("bound") == "declared" and p["cost_max_usd"] > 0]
+    if budget is None or not soft:
+        return
+    crowd = plain["crowd"]
+    log.warning("budget_usd $%.2f: the upper bound of %s is declared (exam.expected_takers / exam.max_takers or a "
+                "worst case) and the platform does not hold the crowd to it; the cap is then held by the spend guard, "
+                "which looks every crowd.poll_interval_seconds (%.2g s)%s", float(budget), ", ".join(soft),
+                float(crowd.get("poll_interval_seconds", 0.5)),
+                f"; the emulator runs {crowd.get('time_scale')} simulated seconds per second here: lower "
+                "crowd.time_scale (e.g. 100) so a pool cannot finish between two looks"
+                if crowd.get("backend") == "emulator" and float(crowd.get("time_scale") or 1) > 100 else "")
+
+
 def plan_stage(ctx) -> dict:
     from foodcrowd.crowd.predict import forecast, print_prediction
     from foodcrowd.plan.estimate import print_estimate
@@ -105,6 +122,7 @@ def plan_stage(ctx) -> dict:
         log.warning("budget_usd $%.2f: buying %d of %d items (upper bound $%.2f, expected $%.2f); the rest is left "
                     "unbought (budget_policy=stop_at_cap)", float(b["budget_usd"]), b["items_bought"], b["items_planned"],
                     b["upper_bound_usd"], plan.estimate["cost_usd"])
+    _warn_unenforced_bounds(ctx.plain, plan.estimate)
     if ctx.plain["crowd"]["backend"] == "label_studio":   # in-house: no crowd model, no exam, no control tasks
         from foodcrowd.review.crowd import not_applied
 

@@ -79,6 +79,8 @@ def test_the_spend_is_followed_and_the_pools_closed_mid_run_before_it_crosses_th
     assert budget["pages_bought"] < budget["pages_planned"] == est["pages"]
     assert budget["items_bought"] < est["items"]
     assert "crowd: closed every pool while running" in out and "would cross budget_usd $0.85" in out
+    # said at plan time: the exam's bound is only declared, so the cap rests on the guard's polls
+    assert "the upper bound of pool:exam is declared" in out and "lower crowd.time_scale" not in out
     assert f"stopped at budget: bought {budget['items_bought']} of 60 items" in out
     # the platform agrees: both pools closed by the requester, and it charged no more than the cap
     plain = validate(compose_cfg(DECLARED[1:] + FAST, experiment="food"))
@@ -108,6 +110,7 @@ def test_a_plan_whose_upper_bound_fits_is_followed_but_never_cut_short(tmp_path)
     assert summary["estimate"]["cost_max_usd"] <= 0.86 < summary["estimate"]["cost_max_usd"] + 0.02
     assert summary["status"] == "ok" and not summary["budget"]["stopped"], summary["budget"]
     assert summary["pages"] >= summary["estimate"]["pages"] and "closed every pool" not in proc.stdout + proc.stderr
+    assert "is declared" not in proc.stdout + proc.stderr          # every bound here is one the platform keeps
     import pandas as pd
 
     assert pd.read_parquet(tmp_path / "labels" / "labels.parquet")["item_id"].nunique() == 60   # every item bought
